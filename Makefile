@@ -1,0 +1,40 @@
+# The two commands: `make run` and `make test`. Each sets up what it needs first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 6379
+DATA_DIR ?= data
+
+.PHONY: run test setup setup-test debs lint bench clean
+
+$(BIN)/twistd: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,dev]' --config-settings editable_mode=compat
+	touch $@
+
+setup: $(BIN)/twistd
+
+# The interop tests and benchmarks talk to a real redis-server and use redis-cli/benchmark.
+debs:
+	@command -v redis-server >/dev/null && command -v redis-cli >/dev/null && command -v redis-benchmark >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; }
+
+setup-test: setup debs
+
+run: setup
+	mkdir -p $(DATA_DIR)
+	exec $(BIN)/twistd -n --pidfile= replkv --role master --port $(PORT) --dir $(DATA_DIR)
+
+test: setup-test
+	$(BIN)/python -m pytest -q tests
+
+lint: setup
+	$(BIN)/ruff check replkv tests bench twisted
+	$(BIN)/mypy
+
+bench: setup-test
+	$(BIN)/python bench/redis_benchmark.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info _trial_temp* .hypothesis
