@@ -1,0 +1,94 @@
+"""Per-client state: selected database, protocol version, auth, MULTI/WATCH, reply mode.
+
+A network connection is a Client (see protocol.py); so is the internal client that
+replays events from the log or a master's stream, which has no transport.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from replkv import reply
+
+if TYPE_CHECKING:
+    from replkv.commands.table import Command
+    from replkv.keyspace.database import Database
+    from replkv.server import Server
+
+
+class Client:
+    """What a command handler knows about who sent it."""
+
+    def __init__(self, server: Server, client_id: int) -> None:
+        self.server = server
+        self.id = client_id
+        self.db: Database = server.keyspace.dbs[0]
+        self.resp = 2
+        self.null = reply.NULL_BULK  # the protocol's null bulk reply, by RESP version
+        self.authenticated = not server.config.requirepass
+        self.name = b""
+        self.lib_name = b""
+        self.lib_ver = b""
+        self.created_at = server.clock.seconds()
+        self.last_interaction = self.created_at
+        self.last_command = b"NULL"
+        # MULTI: the queued (command, argv) pairs, or None outside a transaction.
+        self.multi: list[tuple[Command, list[bytes]]] | None = None
+        self.multi_error = False
+        self.watch_dirty = False
+        self.watched: list[tuple[Database, bytes]] = []
+        # CLIENT REPLY: on, or off, or skip the next reply.
+        self.reply_off = False
+        self.reply_skip = False
+        self.monitor = False
+        self.is_master_link = False
+        self.closing = False
+        self.kind = "normal"
+
+    # Limits the RESP readers consult.
+    @property
+    def proto_max_bulk_len(self) -> int:
+        return self.server.config.proto_max_bulk_len
+
+    @property
+    def client_query_buffer_limit(self) -> int:
+        return self.server.config.client_query_buffer_limit
+
+    def set_resp(self, version: int) -> None:
+        """Switch the protocol version (HELLO)."""
+        self.resp = version
+        self.null = reply.NULL3 if version == 3 else reply.NULL_BULK
+
+    def select(self, index: int) -> None:
+        """Make database `index` current."""
+        self.db = self.server.keyspace.dbs[index]
+
+    def send(self, data: bytes) -> None:
+        """Deliver an out-of-band reply (MONITOR lines, pushes, unblocked replies)."""
+
+    def close_after_reply(self) -> None:
+        """Close the connection once the pending replies are written."""
+        self.closing = True
+
+    def unwatch_all(self) -> None:
+        """Forget every WATCHed key (multi.c: unwatchAllKeys())."""
+        for db, key in self.watched:
+            clients = db.watched.get(key)
+            if clients is not None:
+                clients.remove(self)
+                if not clients:
+                    del db.watched[key]
+        self.watched = []
+        self.watch_dirty = False
+
+    def address(self) -> str:
+        """Peer address as Redis prints it (ip:port)."""
+        return ""
+
+    def local_address(self) -> str:
+        """Local address as Redis prints it (ip:port)."""
+        return ""
+
+    def info_fields(self) -> dict[str, Any]:
+        """Fields shown by CLIENT LIST / CLIENT INFO that depend on the connection."""
+        return {}

@@ -1,0 +1,62 @@
+"""Argument parsing shared by handlers: Redis's integer and float rules and errors."""
+
+from __future__ import annotations
+
+import math
+
+from replkv import errors
+from replkv.errors import CommandError
+
+LLONG_MIN = -(2**63)
+LLONG_MAX = 2**63 - 1
+
+
+def parse_int(arg: bytes | bytearray, error: bytes = errors.NOT_INTEGER) -> int:
+    """util.c: string2ll(): a 64-bit integer with no spaces, sign '+' or leading zeros."""
+    if not arg or len(arg) > 20:
+        raise CommandError(error)
+    body = arg[1:] if arg[:1] == b"-" else arg
+    if not body.isdigit() or (body[:1] == b"0" and len(body) > 1) or not body.isascii():
+        raise CommandError(error)
+    if arg == b"-0":
+        raise CommandError(error)
+    value = int(arg)
+    if not LLONG_MIN <= value <= LLONG_MAX:
+        raise CommandError(error)
+    return value
+
+
+def try_int(arg: bytes | bytearray) -> int | None:
+    """string2ll() without raising: the integer, or None."""
+    try:
+        return parse_int(arg)
+    except CommandError:
+        return None
+
+
+def parse_float(arg: bytes | bytearray, error: bytes = errors.NOT_FLOAT) -> float:
+    """A long double as Redis reads one (strtold): no spaces, no NaN."""
+    if not arg or arg[:1].isspace() or arg[-1:].isspace():
+        raise CommandError(error)
+    try:
+        value = float(arg)
+    except ValueError:
+        raise CommandError(error) from None
+    if math.isnan(value):
+        raise CommandError(error)
+    text = bytes(arg).lower()
+    if b"_" in text or text.lstrip(b"+-").startswith(b"nan"):
+        raise CommandError(error)
+    return value
+
+
+def format_long_double(value: float) -> bytes:
+    """Redis's %.17Lf-then-trim output for INCRBYFLOAT results (humanfriendly mode)."""
+    if math.isinf(value):
+        return b"inf" if value > 0 else b"-inf"
+    text = b"%.17f" % value
+    if b"." in text:
+        text = text.rstrip(b"0").rstrip(b".")
+    if text == b"-0":
+        text = b"0"
+    return text

@@ -1,0 +1,158 @@
+"""The databases: keys, values and expiry times. Only this package mutates data.
+
+Values are plain Python objects chosen per type: a string is `bytes` (or `bytearray`
+once APPEND/SETRANGE made it a mutable "raw" string, as Redis's sds does). Expiry times
+are absolute milliseconds in a second dict, as Redis keeps `db->expires`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from replkv.client import Client
+    from replkv.keyspace.keyspace import Keyspace
+
+
+class Database:
+    """One numbered database (SELECT n)."""
+
+    __slots__ = ("id", "data", "expires", "watched", "keyspace", "id_bytes")
+
+    def __init__(self, db_id: int, keyspace: Keyspace) -> None:
+        self.id = db_id
+        self.id_bytes = b"%d" % db_id
+        self.data: dict[bytes, Any] = {}
+        self.expires: dict[bytes, int] = {}
+        # WATCHed keys → the clients watching them (multi.c: watched_keys).
+        self.watched: dict[bytes, list[Client]] = {}
+        self.keyspace = keyspace
+
+    # -- lookups ---------------------------------------------------------------------
+
+    def get(self, key: bytes) -> Any:
+        """The live value of key, or None (a read lookup: expired keys are not seen)."""
+        value = self.data.get(key)
+        if value is not None and self.expires:
+            when = self.expires.get(key)
+            if when is not None and when <= self.keyspace.now_ms():
+                return self._expired(key, value, write=False)
+        return value
+
+    def get_for_write(self, key: bytes) -> Any:
+        """Like get(), for a command about to modify key."""
+        value = self.data.get(key)
+        if value is not None and self.expires:
+            when = self.expires.get(key)
+            if when is not None and when <= self.keyspace.now_ms():
+                return self._expired(key, value, write=True)
+        return value
+
+    def _expired(self, key: bytes, value: Any, write: bool) -> Any:
+        """db.c: expireIfNeeded(). Only a master deletes; a replica hides the key."""
+        keyspace = self.keyspace
+        if keyspace.obey_master:
+            return value  # the master's stream sees keys as its master does
+        if keyspace.is_master:
+            self.expire_now(key)
+        elif write:
+            self._remove(key)  # a writable replica's write drops it locally
+        return None
+
+    def expire_now(self, key: bytes) -> None:
+        """Delete an expired key and propagate the deletion as `DEL key`."""
+        self._remove(key)
+        self.keyspace.stats_expired_keys += 1
+        self.keyspace.propagate_deletion(self, key)
+
+    def exists(self, key: bytes) -> bool:
+        """Whether key is live."""
+        return self.get(key) is not None
+
+    def ttl_ms(self, key: bytes) -> int | None:
+        """The absolute expiry of key in ms, or None if it has none."""
+        return self.expires.get(key)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def keys(self) -> Iterator[bytes]:
+        """All keys, expired or not (callers filter with is_expired)."""
+        return iter(self.data)
+
+    def is_expired(self, key: bytes, now_ms: int) -> bool:
+        """Whether key has an expiry at or before now_ms (no side effects)."""
+        when = self.expires.get(key)
+        return when is not None and when <= now_ms
+
+    # -- mutations -------------------------------------------------------------------
+
+    def store(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
+        """db.c: setKey(): set key to value, dropping its TTL unless keep_ttl."""
+        self.data[key] = value
+        if not keep_ttl and self.expires:
+            self.expires.pop(key, None)
+        if self.watched:
+            self.touch(key)
+
+    def replace(self, key: bytes, value: Any) -> None:
+        """Give an existing key a new value, keeping its TTL (APPEND, INCR, …)."""
+        self.data[key] = value
+        if self.watched:
+            self.touch(key)
+
+    def delete(self, key: bytes) -> bool:
+        """Remove key; True if it existed (expired or not: callers look up first)."""
+        if key not in self.data:
+            return False
+        self._remove(key)
+        return True
+
+    def _remove(self, key: bytes) -> None:
+        del self.data[key]
+        if self.expires:
+            self.expires.pop(key, None)
+        if self.watched:
+            self.touch(key)
+
+    def set_expire(self, key: bytes, when_ms: int) -> None:
+        """Give key an absolute expiry time in ms."""
+        self.expires[key] = when_ms
+        if self.watched:
+            self.touch(key)
+
+    def persist(self, key: bytes) -> bool:
+        """Remove key's expiry; True if it had one."""
+        if self.expires.pop(key, None) is None:
+            return False
+        if self.watched:
+            self.touch(key)
+        return True
+
+    def flush(self) -> int:
+        """Remove every key; returns how many there were."""
+        removed = len(self.data)
+        if self.watched:
+            for key in list(self.watched):
+                if key in self.data:
+                    self.touch(key)
+        self.data = {}
+        self.expires = {}
+        return removed
+
+    # -- WATCH -----------------------------------------------------------------------
+
+    def touch(self, key: bytes) -> None:
+        """multi.c: touchWatchedKey(): a write to key aborts the watchers' EXEC."""
+        clients = self.watched.get(key)
+        if clients:
+            for client in clients:
+                client.watch_dirty = True
+
+    def touch_all(self) -> None:
+        """Mark every watcher of this database dirty (SWAPDB, FLUSH*)."""
+        for clients in self.watched.values():
+            for client in clients:
+                client.watch_dirty = True
+

@@ -1,0 +1,52 @@
+"""The keyspace: all databases, the clock they expire by, and the expiry rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twisted.internet.interfaces import IReactorTime
+
+from replkv.keyspace.database import Database
+
+
+def _no_propagation(db: Database, key: bytes) -> None:
+    """Default deletion sink, replaced by the server's propagation."""
+
+
+class Keyspace:
+    """The numbered databases and the state that governs their expiry."""
+
+    def __init__(self, databases: int, clock: IReactorTime) -> None:
+        self.clock = clock
+        self.dbs = [Database(i, self) for i in range(databases)]
+        # Only a master deletes expired keys (db.c: expireIfNeeded()); a replica hides them.
+        self.is_master = True
+        # True while applying a master's stream or a log replay: expired keys stay visible.
+        self.obey_master = False
+        # Called as (db, key) when an expired key is deleted, to emit `DEL key`.
+        self.propagate_deletion: Callable[[Database, bytes], None] = _no_propagation
+        self.stats_expired_keys = 0
+        # A fixed time while set (MULTI/EXEC, replays) so one unit sees one clock.
+        self.frozen_ms: int | None = None
+
+    def now_ms(self) -> int:
+        """The current time in ms, as expiry sees it."""
+        frozen = self.frozen_ms
+        if frozen is not None:
+            return frozen
+        return int(self.clock.seconds() * 1000)
+
+    def total_keys(self) -> int:
+        """Keys in all databases."""
+        return sum(len(db.data) for db in self.dbs)
+
+    def swap(self, a: int, b: int) -> None:
+        """SWAPDB: exchange the contents of two databases."""
+        first, second = self.dbs[a], self.dbs[b]
+        first.touch_all()
+        second.touch_all()
+        first.data, second.data = second.data, first.data
+        first.expires, second.expires = second.expires, first.expires
+        # Watchers stay with their database number, and see the keys now there.
+        first.touch_all()
+        second.touch_all()

@@ -1,0 +1,172 @@
+"""The client connection: framing, pipelining, one write per read, closing rules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from twisted.internet.protocol import Factory, Protocol, connectionDone
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from replkv import reply
+from replkv.client import Client
+from replkv.resp import ProtocolError, QueryBufferLimit, make_reader
+
+if TYPE_CHECKING:
+    from twisted.internet.interfaces import IAddress
+
+    from replkv.server import Server
+
+log = Logger()
+
+INTERNAL_ERROR = reply.error("ERR internal error while executing the command")
+
+
+class ClientProtocol(Client, Protocol):
+    """One client connection: every complete command of a read answered in one write."""
+
+    def __init__(self, server: Server) -> None:
+        Client.__init__(self, server, server.next_client_id())
+        self._out: list[bytes] = []
+        self._in_read = False
+        self.paused_argv: list[bytes] | None = None
+
+    def connectionMade(self) -> None:
+        transport = self.transport
+        assert transport is not None
+        if hasattr(transport, "setTcpNoDelay"):
+            transport.setTcpNoDelay(True)
+        self.reader = make_reader(self)
+        self.server.add_client(self)
+
+    def dataReceived(self, data: bytes) -> None:
+        if self.closing:
+            return
+        self.server.stats.total_net_input_bytes += len(data)
+        try:
+            self.reader.feed(data)
+        except QueryBufferLimit:
+            log.info("Closing client that reached max query buffer length")
+            self._abort()
+            return
+        except ProtocolError as exc:
+            self._protocol_error(exc)
+            return
+        self.process()
+
+    def process(self) -> None:
+        """Run every complete command buffered, then write all replies at once."""
+        self._in_read = True
+        out = self._out
+        execute = self.server.execute
+        reader = self.reader
+        try:
+            while not self.closing:
+                if self.paused_argv is not None:
+                    break
+                try:
+                    argv = reader.gets()
+                except ProtocolError as exc:
+                    out.append(reply.error("ERR " + exc.message))
+                    self.closing = True
+                    break
+                except QueryBufferLimit:
+                    self._abort()
+                    return
+                if argv is None:
+                    break
+                if self.server.pause is not None and self.server.pause.holds(self, argv):
+                    self.paused_argv = argv
+                    break
+                self.last_command = argv[0]
+                try:
+                    result = execute(self, argv)
+                except Exception:
+                    log.failure("Unhandled error in command {command!r}", command=argv[0])
+                    result = INTERNAL_ERROR
+                if result is not None:
+                    if self.reply_off:
+                        continue
+                    if self.reply_skip:
+                        self.reply_skip = False
+                        continue
+                    out.append(result)
+        finally:
+            self._in_read = False
+        self.flush()
+
+    def resume(self) -> None:
+        """Run the command held back by CLIENT PAUSE, then whatever followed it."""
+        argv = self.paused_argv
+        if argv is None or self.transport is None:
+            return
+        self.paused_argv = None
+        result = self.server.execute(self, argv)
+        if result is not None and not self.reply_off:
+            self._out.append(result)
+        self.process()
+
+    def flush(self) -> None:
+        """Write the replies gathered so far; close if the client is to be closed."""
+        out = self._out
+        transport = self.transport
+        if out and transport is not None:
+            data = out[0] if len(out) == 1 else b"".join(out)
+            out.clear()
+            self.server.stats.total_net_output_bytes += len(data)
+            transport.write(data)
+        if self.closing and transport is not None:
+            transport.loseConnection()
+
+    def send(self, data: bytes) -> None:
+        """Out-of-band data: joins the current batch, or is written now."""
+        self._out.append(data)
+        if not self._in_read:
+            self.flush()
+
+    def _protocol_error(self, exc: ProtocolError) -> None:
+        self._out.append(reply.error("ERR " + exc.message))
+        self.closing = True
+        self.flush()
+
+    def _abort(self) -> None:
+        self.closing = True
+        if self.transport is not None:
+            self.transport.loseConnection()
+
+    def kill(self) -> None:
+        """CLIENT KILL / shutdown: close now, dropping pending replies."""
+        self._out.clear()
+        self._abort()
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self.closing = True
+        self.server.remove_client(self)
+
+    def address(self) -> str:
+        return _format_address(self.transport.getPeer() if self.transport else None)
+
+    def local_address(self) -> str:
+        return _format_address(self.transport.getHost() if self.transport else None)
+
+
+def _format_address(address: IAddress | None) -> str:
+    host = getattr(address, "host", None)
+    port = getattr(address, "port", None)
+    if host is None:
+        return ""
+    if ":" in host:
+        return f"[{host}]:{port}"
+    return f"{host}:{port}"
+
+
+class ClientFactory(Factory):
+    """Makes a ClientProtocol for each accepted connection."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    def buildProtocol(self, addr: IAddress) -> ClientProtocol:
+        protocol = ClientProtocol(self.server)
+        protocol.factory = self
+        return protocol

@@ -1,0 +1,134 @@
+"""RESP reply encoders: every reply is built as bytes and joined once per read.
+
+RESP3-only types take the connection's protocol version and fall back to their RESP2
+shapes, as Redis's addReply*() family does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+OK = b"+OK\r\n"
+PONG = b"+PONG\r\n"
+QUEUED = b"+QUEUED\r\n"
+NULL_BULK = b"$-1\r\n"
+NULL_ARRAY = b"*-1\r\n"
+NULL3 = b"_\r\n"
+EMPTY_ARRAY = b"*0\r\n"
+ZERO = b":0\r\n"
+ONE = b":1\r\n"
+
+_SMALL_INTS = [b":%d\r\n" % i for i in range(-1, 10001)]
+
+
+def integer(n: int) -> bytes:
+    """`:n`"""
+    if -1 <= n <= 10000:
+        return _SMALL_INTS[n + 1]
+    return b":%d\r\n" % n
+
+
+def bulk(value: bytes | bytearray) -> bytes:
+    """`$len` then the bytes."""
+    return b"$%d\r\n%b\r\n" % (len(value), value)
+
+
+def bulk_or_null(value: bytes | bytearray | None, resp: int) -> bytes:
+    """A bulk string, or the protocol's null."""
+    if value is None:
+        return NULL3 if resp == 3 else NULL_BULK
+    return b"$%d\r\n%b\r\n" % (len(value), value)
+
+
+def simple(text: str | bytes) -> bytes:
+    """`+text` (a status reply)."""
+    if isinstance(text, str):
+        text = text.encode()
+    return b"+%b\r\n" % text
+
+
+def error(message: str | bytes) -> bytes:
+    """`-message`; the message starts with its code (ERR, WRONGTYPE, …)."""
+    if isinstance(message, str):
+        message = message.encode()
+    # Redis turns newlines in error strings into spaces so the frame stays one line.
+    message = message.replace(b"\r", b" ").replace(b"\n", b" ")
+    return b"-%b\r\n" % message
+
+
+def null(resp: int) -> bytes:
+    """A null bulk string in RESP2, `_` in RESP3."""
+    return NULL3 if resp == 3 else NULL_BULK
+
+
+def null_array(resp: int) -> bytes:
+    """A null array in RESP2, `_` in RESP3."""
+    return NULL3 if resp == 3 else NULL_ARRAY
+
+
+def array(encoded: list[bytes]) -> bytes:
+    """An array of already encoded replies."""
+    return b"*%d\r\n%b" % (len(encoded), b"".join(encoded))
+
+
+def bulk_array(values: Iterable[bytes | bytearray | None], resp: int = 2) -> bytes:
+    """An array of bulk strings (None items become nulls)."""
+    null_item = NULL3 if resp == 3 else NULL_BULK
+    parts = [
+        null_item if v is None else b"$%d\r\n%b\r\n" % (len(v), v) for v in values
+    ]
+    return b"*%d\r\n%b" % (len(parts), b"".join(parts))
+
+
+def map_header(pairs: int, resp: int) -> bytes:
+    """Header of a map of `pairs` entries: `%n` in RESP3, a flat `*2n` array in RESP2."""
+    return b"%%%d\r\n" % pairs if resp == 3 else b"*%d\r\n" % (2 * pairs)
+
+
+def set_header(count: int, resp: int) -> bytes:
+    """Header of a set: `~n` in RESP3, an array in RESP2."""
+    return b"~%d\r\n" % count if resp == 3 else b"*%d\r\n" % count
+
+
+def push_header(count: int, resp: int) -> bytes:
+    """Header of an out-of-band push: `>n` in RESP3, an array in RESP2."""
+    return b">%d\r\n" % count if resp == 3 else b"*%d\r\n" % count
+
+
+def format_double(value: float) -> bytes:
+    """A double as Redis prints it (%.17g, inf/-inf)."""
+    if value == float("inf"):
+        return b"inf"
+    if value == float("-inf"):
+        return b"-inf"
+    return (b"%.17g" % value)
+
+
+def double(value: float, resp: int) -> bytes:
+    """`,value` in RESP3, a bulk string in RESP2."""
+    text = format_double(value)
+    if resp == 3:
+        return b",%b\r\n" % text
+    return b"$%d\r\n%b\r\n" % (len(text), text)
+
+
+def boolean(value: bool, resp: int) -> bytes:
+    """`#t`/`#f` in RESP3, `:1`/`:0` in RESP2."""
+    if resp == 3:
+        return b"#t\r\n" if value else b"#f\r\n"
+    return ONE if value else ZERO
+
+
+def verbatim(text: bytes, resp: int, kind: bytes = b"txt") -> bytes:
+    """`=len txt:…` in RESP3, a bulk string in RESP2."""
+    if resp == 3:
+        return b"=%d\r\n%b:%b\r\n" % (len(text) + 4, kind, text)
+    return bulk(text)
+
+
+def encode_command(argv: list[bytes]) -> bytes:
+    """A command as a RESP multibulk: the form of events on the log and the wire."""
+    return b"*%d\r\n%b" % (
+        len(argv),
+        b"".join([b"$%d\r\n%b\r\n" % (len(a), a) for a in argv]),
+    )

@@ -1,0 +1,308 @@
+"""RESP request readers: bytes from a client in, command argument lists out.
+
+Two implementations behind one interface: a pure-Python reader that follows Redis's
+`processMultibulkBuffer()` / `processInlineBuffer()` to the byte (limits and error texts
+included), and a faster one on hiredis's C reader that hands the rare hard cases (inline
+commands, malformed frames, limits) to the Python reader at the exact command boundary.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from zope.interface import Interface, implementer
+
+from replkv.splitargs import split_args
+
+try:  # hiredis is the fast path; without it the Python reader serves alone.
+    import hiredis
+except ImportError:  # pragma: no cover - exercised only where hiredis is missing
+    hiredis = None
+
+# networking.c: PROTO_INLINE_MAX_SIZE, PROTO_MBULK_BIG_ARG.
+INLINE_MAX_SIZE = 64 * 1024
+INT_MAX = 2**31 - 1
+# Before AUTH, Redis limits what an unauthenticated client may send (networking.c).
+UNAUTH_MAX_MULTIBULK = 10
+UNAUTH_MAX_BULK = 16384
+
+
+class ProtocolError(Exception):
+    """The client broke the protocol; `message` is Redis's reply text, after `-ERR `."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class QueryBufferLimit(Exception):
+    """The client's pending query exceeded client-query-buffer-limit: close silently."""
+
+
+class Limits(Protocol):
+    """What the readers need to know about the connection's limits."""
+
+    proto_max_bulk_len: int
+    client_query_buffer_limit: int
+    authenticated: bool
+
+
+class IRequestReader(Interface):
+    """Turns a client's byte stream into commands."""
+
+    def feed(data: bytes) -> None:
+        """Add bytes received from the client."""
+
+    def gets() -> list[bytes] | None:
+        """The next complete command, or None when more bytes are needed.
+
+        Raises ProtocolError (reply, then close) or QueryBufferLimit (close).
+        """
+
+    def pending() -> int:
+        """How many received bytes are not yet parsed into a command."""
+
+
+def _parse_length(line: bytes) -> int | None:
+    """Redis's string2ll() on a length line: digits with an optional '-', no junk."""
+    if not line or len(line) > 20:
+        return None
+    body = line[1:] if line[:1] == b"-" else line
+    if not body.isdigit() or not body.isascii():
+        return None
+    if body[:1] == b"0" and len(body) > 1:
+        return None
+    return int(line)
+
+
+@implementer(IRequestReader)
+class PythonRequestReader:
+    """The reference reader: Redis's multibulk and inline parsing, errors to the letter."""
+
+    def __init__(self, limits: Limits) -> None:
+        self._limits = limits
+        self._buf = b""
+        self._pos = 0
+
+    def feed(self, data: bytes) -> None:
+        if self._pos:
+            self._buf = self._buf[self._pos :] + data
+            self._pos = 0
+        else:
+            self._buf += data
+        if len(self._buf) > self._limits.client_query_buffer_limit:
+            raise QueryBufferLimit()
+
+    def pending(self) -> int:
+        return len(self._buf) - self._pos
+
+    def gets(self) -> list[bytes] | None:
+        while self._pos < len(self._buf):
+            if self._buf[self._pos] == 42:  # '*'
+                command = self._multibulk()
+            else:
+                command = self._inline()
+            if command is None:
+                return None
+            if command:
+                return command
+            # An empty command (`*0`, `*-1`, a blank line) is skipped, as Redis does.
+        return None
+
+    def _line(self, start: int, too_big: str) -> int | None:
+        """Index of the '\\r' ending the line at `start`, or None if not all here yet."""
+        buf = self._buf
+        end = buf.find(b"\r", start)
+        if end < 0:
+            if len(buf) - start > INLINE_MAX_SIZE:
+                raise ProtocolError(too_big)
+            return None
+        if end + 1 >= len(buf):  # the '\n' is not here yet
+            return None
+        return end
+
+    def _multibulk(self) -> list[bytes] | None:
+        buf = self._buf
+        limits = self._limits
+        end = self._line(self._pos, "Protocol error: too big mbulk count string")
+        if end is None:
+            return None
+        count = _parse_length(buf[self._pos + 1 : end])
+        if count is None or count > INT_MAX:
+            raise ProtocolError("Protocol error: invalid multibulk length")
+        if count > UNAUTH_MAX_MULTIBULK and not limits.authenticated:
+            raise ProtocolError("Protocol error: unauthenticated multibulk length")
+        pos = end + 2
+        if count <= 0:
+            self._pos = pos
+            return []
+        args: list[bytes] = []
+        max_bulk = limits.proto_max_bulk_len
+        while len(args) < count:
+            if pos >= len(buf):
+                return None
+            end = buf.find(b"\r", pos)
+            if end < 0 or end + 1 >= len(buf):
+                if end < 0 and len(buf) - pos > INLINE_MAX_SIZE:
+                    raise ProtocolError("Protocol error: too big bulk count string")
+                return None
+            if buf[pos] != 36:  # '$'
+                raise ProtocolError(
+                    "Protocol error: expected '$', got '%s'" % chr(buf[pos])
+                )
+            size = _parse_length(buf[pos + 1 : end])
+            if size is None or size < 0 or size > max_bulk:
+                raise ProtocolError("Protocol error: invalid bulk length")
+            if size > UNAUTH_MAX_BULK and not limits.authenticated:
+                raise ProtocolError("Protocol error: unauthenticated bulk length")
+            start = end + 2
+            if len(buf) < start + size + 2:
+                return None
+            args.append(buf[start : start + size])
+            pos = start + size + 2  # Redis skips the two bytes without checking them
+        self._pos = pos
+        return args
+
+    def _inline(self) -> list[bytes] | None:
+        buf = self._buf
+        end = buf.find(b"\n", self._pos)
+        if end < 0:
+            if len(buf) - self._pos > INLINE_MAX_SIZE:
+                raise ProtocolError("Protocol error: too big inline request")
+            return None
+        line = buf[self._pos : end]
+        if line[-1:] == b"\r":
+            line = line[:-1]
+        self._pos = end + 1
+        args = split_args(line)
+        if args is None:
+            raise ProtocolError("Protocol error: unbalanced quotes in request")
+        return args
+
+
+def _is_command(reply: object) -> bool:
+    """Whether hiredis parsed a well-formed request: a flat array of bulk strings."""
+    if type(reply) is not list:
+        return False
+    for arg in reply:
+        if type(arg) is not bytes:
+            return False
+    return True
+
+
+@implementer(IRequestReader)
+class HiredisRequestReader:
+    """hiredis for the common case; the Python reader for everything unusual.
+
+    The bytes fed since hiredis's buffer was last empty are kept in `_window`, with the
+    count of commands already taken from them. When hiredis meets something it must not
+    decide (an inline command, a malformed frame), the Python reader re-reads the window,
+    skips those commands, and carries on from the exact boundary, so replies and error
+    texts stay Redis's. Unauthenticated clients always use the Python reader, which
+    enforces Redis's stricter pre-AUTH limits.
+    """
+
+    def __init__(self, limits: Limits) -> None:
+        self._limits = limits
+        self._reader = hiredis.Reader()
+        self._window: list[bytes] = []
+        self._window_size = 0
+        self._taken = 0
+        self._header_checked = False
+        self._fallback: PythonRequestReader | None = None
+
+    def feed(self, data: bytes) -> None:
+        if self._fallback is not None:
+            self._fallback.feed(data)
+            return
+        if not self._limits.authenticated:
+            self._fall_back()
+            assert self._fallback is not None
+            self._fallback.feed(data)
+            return
+        self._window.append(data)
+        self._window_size += len(data)
+        if self._window_size > INLINE_MAX_SIZE and not self._header_checked:
+            # A big frame in progress: let the Python reader check its headers once
+            # (bulk length limits) rather than buffer up to the query buffer limit.
+            self._header_checked = True
+            self._check_header()
+        self._reader.feed(data)
+
+    def pending(self) -> int:
+        if self._fallback is not None:
+            return self._fallback.pending()
+        return self._window_size
+
+    def gets(self) -> list[bytes] | None:
+        if self._fallback is not None:
+            return self._python_gets()
+        if data_started_inline(self._window):
+            return self._fall_back_and_get()
+        try:
+            reply = self._reader.gets()
+        except (hiredis.ProtocolError, MemoryError):
+            return self._fall_back_and_get()
+        if reply is False:
+            if not self._reader.has_data():
+                self._window.clear()
+                self._window_size = 0
+                self._taken = 0
+                self._header_checked = False
+            elif self._window_size > self._limits.client_query_buffer_limit:
+                raise QueryBufferLimit()
+            return None
+        if not _is_command(reply):
+            return self._fall_back_and_get()
+        if not reply:  # `*0`: skipped like Redis (and by the Python reader's count)
+            return self.gets()
+        self._taken += 1
+        return reply  # type: ignore[return-value]
+
+    def _python_gets(self) -> list[bytes] | None:
+        assert self._fallback is not None
+        command = self._fallback.gets()
+        if command is None and self._fallback.pending() == 0 and self._limits.authenticated:
+            # Back on a clean boundary: return to the fast path.
+            self._fallback = None
+            self._reader = hiredis.Reader()
+        return command
+
+    def _fall_back(self) -> None:
+        """Replace hiredis by a Python reader positioned after the commands taken."""
+        reader = PythonRequestReader(self._limits)
+        reader._buf = b"".join(self._window)
+        for _ in range(self._taken):
+            reader.gets()
+        self._window.clear()
+        self._window_size = 0
+        self._taken = 0
+        self._fallback = reader
+
+    def _fall_back_and_get(self) -> list[bytes] | None:
+        self._fall_back()
+        return self._python_gets()
+
+    def _check_header(self) -> None:
+        probe = PythonRequestReader(self._limits)
+        probe._buf = b"".join(self._window)
+        self._window = [probe._buf]
+        for _ in range(self._taken + 1):  # raises ProtocolError for a bad header
+            if probe.gets() is None:
+                break
+
+
+def data_started_inline(window: list[bytes]) -> bool:
+    """Whether the unparsed data begins with something other than a multibulk '*'.
+
+    Only the very first byte of a fresh window needs this check: hiredis would call an
+    inline command a protocol error, while Redis runs it.
+    """
+    return bool(window) and window[0][:1] != b"*"
+
+
+def make_reader(limits: Limits) -> PythonRequestReader | HiredisRequestReader:
+    """The fastest reader available."""
+    if hiredis is not None:
+        return HiredisRequestReader(limits)
+    return PythonRequestReader(limits)

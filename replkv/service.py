@@ -1,0 +1,72 @@
+"""Wiring: listeners, the server, and its timers, as one twistd MultiService."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from twisted.application.internet import StreamServerEndpointService, TimerService
+from twisted.application.service import MultiService
+from twisted.internet.endpoints import TCP4ServerEndpoint, TCP6ServerEndpoint
+from twisted.logger import Logger
+
+from replkv.keyspace.expiry import ActiveExpiry
+from replkv.protocol import ClientFactory
+from replkv.server import Server
+
+if TYPE_CHECKING:
+    from replkv.config import Config
+
+log = Logger()
+
+
+class ReplkvService(MultiService):
+    """A replkv server: its listeners and periodic tasks."""
+
+    def __init__(self, config: Config, reactor: object | None = None) -> None:
+        super().__init__()
+        if reactor is None:
+            from twisted.internet import reactor as default_reactor
+
+            reactor = default_reactor
+        self.reactor = reactor
+        self.config = config
+        self.server = Server(config, reactor)  # type: ignore[arg-type]
+        self.server.shutdown_hook = self.shutdown
+        self.expiry = ActiveExpiry(self.server.keyspace)
+        factory = ClientFactory(self.server)
+        for address in config.bind:
+            endpoint_type = TCP6ServerEndpoint if ":" in address else TCP4ServerEndpoint
+            endpoint = endpoint_type(
+                reactor, config.port, backlog=config.tcp_backlog, interface=address
+            )
+            StreamServerEndpointService(endpoint, factory).setServiceParent(self)
+        self._cron = TimerService(1 / max(config.hz, 1), self.cron)
+        self._cron.clock = reactor
+        self._cron.setServiceParent(self)
+
+    def startService(self) -> None:
+        if self.config.dir:
+            os.makedirs(self.config.dir, exist_ok=True)
+            os.chdir(self.config.dir)
+        for child in self:
+            if isinstance(child, StreamServerEndpointService):
+                child._raiseSynchronously = True
+        super().startService()
+        log.info(
+            "replkv ready to accept connections on port {port}", port=self.config.port
+        )
+
+    def cron(self) -> None:
+        """serverCron(): periodic work, hz times a second."""
+        self.expiry.cycle(self.config.hz)
+        self.server.stats.expired_stale_perc = self.expiry.stale_percent
+
+    def shutdown(self) -> None:
+        """SHUTDOWN: stop the reactor (twistd then stops every service)."""
+        self.reactor.callLater(0, self.reactor.stop)  # type: ignore[attr-defined]
+
+
+def make_service(config: Config) -> MultiService:
+    """The service twistd runs for `twistd replkv`."""
+    return ReplkvService(config)
