@@ -1,0 +1,1 @@
+"""Test support: the one way tests start servers and talk raw RESP to them."""
