@@ -180,26 +180,19 @@ class PythonRequestReader:
         return args
 
 
-def _is_command(reply: object) -> bool:
-    """Whether hiredis parsed a well-formed request: a flat array of bulk strings."""
-    if type(reply) is not list:
-        return False
-    for arg in reply:
-        if type(arg) is not bytes:
-            return False
-    return True
-
-
 @implementer(IRequestReader)
 class HiredisRequestReader:
     """hiredis for the common case; the Python reader for everything unusual.
 
-    The bytes fed since hiredis's buffer was last empty are kept in `_window`, with the
-    count of commands already taken from them. When hiredis meets something it must not
-    decide (an inline command, a malformed frame), the Python reader re-reads the window,
-    skips those commands, and carries on from the exact boundary, so replies and error
-    texts stay Redis's. Unauthenticated clients always use the Python reader, which
-    enforces Redis's stricter pre-AUTH limits.
+    The bytes fed since the last command boundary are kept in `_window`, and `_consumed`
+    counts those already returned as commands (their encoding is canonical, as Redis's
+    integer rules allow no other, so their length is known). When hiredis meets
+    something it must not decide (an inline command, a malformed frame), the Python
+    reader takes over at the exact boundary, so replies and error texts stay Redis's.
+    A frame left incomplete at the end of a read has its headers checked by the Python
+    reader, for the limits hiredis does not know (proto-max-bulk-len, INT_MAX
+    arguments). Unauthenticated clients always use the Python reader, which enforces
+    Redis's stricter pre-AUTH limits.
     """
 
     def __init__(self, limits: Limits) -> None:
@@ -207,57 +200,48 @@ class HiredisRequestReader:
         self._reader = hiredis.Reader()
         self._window: list[bytes] = []
         self._window_size = 0
-        self._taken = 0
-        self._header_checked = False
+        self._consumed = 0
         self._fallback: PythonRequestReader | None = None
 
     def feed(self, data: bytes) -> None:
-        if self._fallback is not None:
-            self._fallback.feed(data)
-            return
-        if not self._limits.authenticated:
+        if self._fallback is None and not self._limits.authenticated:
             self._fall_back()
-            assert self._fallback is not None
+        if self._fallback is not None:
             self._fallback.feed(data)
             return
         self._window.append(data)
         self._window_size += len(data)
-        if self._window_size > INLINE_MAX_SIZE and not self._header_checked:
-            # A big frame in progress: let the Python reader check its headers once
-            # (bulk length limits) rather than buffer up to the query buffer limit.
-            self._header_checked = True
-            self._check_header()
         self._reader.feed(data)
 
     def pending(self) -> int:
         if self._fallback is not None:
             return self._fallback.pending()
-        return self._window_size
+        return self._window_size - self._consumed
 
     def gets(self) -> list[bytes] | None:
         if self._fallback is not None:
             return self._python_gets()
-        if data_started_inline(self._window):
+        if not self._consumed and self._window and self._window[0][:1] != b"*":
+            # An inline command: hiredis would call it a protocol error, Redis runs it.
             return self._fall_back_and_get()
         try:
-            reply = self._reader.gets()
+            command = self._reader.gets()
         except (hiredis.ProtocolError, MemoryError):
             return self._fall_back_and_get()
-        if reply is False:
-            if not self._reader.has_data():
+        if command is False:
+            if self._consumed == self._window_size:
                 self._window.clear()
-                self._window_size = 0
-                self._taken = 0
-                self._header_checked = False
-            elif self._window_size > self._limits.client_query_buffer_limit:
-                raise QueryBufferLimit()
+                self._window_size = self._consumed = 0
+            else:
+                self._check_tail()
             return None
-        if not _is_command(reply):
+        if type(command) is not list or not _all_bulk(command):
             return self._fall_back_and_get()
-        if not reply:  # `*0`: skipped like Redis (and by the Python reader's count)
+        if not command:  # `*0`: skipped, as Redis does
+            self._consumed += 4
             return self.gets()
-        self._taken += 1
-        return reply  # type: ignore[return-value]
+        self._consumed += _encoded_length(command)
+        return command
 
     def _python_gets(self) -> list[bytes] | None:
         assert self._fallback is not None
@@ -271,34 +255,53 @@ class HiredisRequestReader:
     def _fall_back(self) -> None:
         """Replace hiredis by a Python reader positioned after the commands taken."""
         reader = PythonRequestReader(self._limits)
-        reader._buf = b"".join(self._window)
-        for _ in range(self._taken):
-            reader.gets()
+        reader._buf = b"".join(self._window)[self._consumed :]
         self._window.clear()
-        self._window_size = 0
-        self._taken = 0
+        self._window_size = self._consumed = 0
         self._fallback = reader
 
     def _fall_back_and_get(self) -> list[bytes] | None:
         self._fall_back()
         return self._python_gets()
 
-    def _check_header(self) -> None:
+    def _check_tail(self) -> None:
+        """Check the headers of the frame left incomplete at the end of the window."""
+        size = self._window_size - self._consumed
+        if size > self._limits.client_query_buffer_limit:
+            raise QueryBufferLimit()
+        if self._consumed:
+            tail = b"".join(self._window)[self._consumed :]
+            self._window = [tail]
+            self._window_size = len(tail)
+            self._consumed = 0
+        elif size - len(self._window[-1]) > INLINE_MAX_SIZE:
+            return  # checked when it crossed the header bound; its headers are done
         probe = PythonRequestReader(self._limits)
-        probe._buf = b"".join(self._window)
+        probe._buf = b"".join(self._window) if len(self._window) > 1 else self._window[0]
         self._window = [probe._buf]
-        for _ in range(self._taken + 1):  # raises ProtocolError for a bad header
-            if probe.gets() is None:
-                break
+        probe.gets()  # raises ProtocolError for a bad or oversized header
 
 
-def data_started_inline(window: list[bytes]) -> bool:
-    """Whether the unparsed data begins with something other than a multibulk '*'.
+def _all_bulk(command: list[object]) -> bool:
+    """Whether hiredis parsed a well-formed request: a flat array of bulk strings."""
+    for arg in command:
+        if type(arg) is not bytes:
+            return False
+    return True
 
-    Only the very first byte of a fresh window needs this check: hiredis would call an
-    inline command a protocol error, while Redis runs it.
-    """
-    return bool(window) and window[0][:1] != b"*"
+
+_DIGITS = [len(b"%d" % i) for i in range(10000)]
+
+
+def _encoded_length(command: list[bytes]) -> int:
+    """Bytes of a command's canonical multibulk encoding."""
+    digits = _DIGITS
+    count = len(command)
+    size = 3 + (digits[count] if count < 10000 else len(b"%d" % count))
+    for arg in command:
+        n = len(arg)
+        size += n + 5 + (digits[n] if n < 10000 else len(b"%d" % n))
+    return size
 
 
 def make_reader(limits: Limits) -> PythonRequestReader | HiredisRequestReader:
