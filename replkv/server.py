@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.interfaces import IReactorTime
@@ -17,6 +18,7 @@ from twisted.logger import Logger
 
 from replkv import errors, reply
 from replkv.commands import registry
+from replkv.commands.debug import protected_refusal
 from replkv.commands.table import Command
 from replkv.errors import CommandError
 from replkv.keyspace.database import Database
@@ -67,6 +69,15 @@ class Stats:
         self.total_net_output_bytes = 0
         self.total_error_replies = 0
         self.unexpected_error_replies = 0
+        # INFO errorstats: error replies by their code ("ERR", "WRONGTYPE", …).
+        self.error_codes: dict[bytes, int] = {}
+
+    def count_error(self, error: bytes) -> None:
+        """server.c: afterErrorReply(): count an error reply under its code."""
+        self.total_error_replies += 1
+        space = error.find(b" ", 1, 33)
+        code = error[1:space] if space > 0 else b"ERR"  # Redis's fallback code
+        self.error_codes[code] = self.error_codes.get(code, 0) + 1
 
 
 class Server:
@@ -92,6 +103,8 @@ class Server:
         self.start_monotonic = time.monotonic()
         self.run_id = new_replid()
         self.dirty = 0
+        # DEBUG SET-ACTIVE-EXPIRE 0 stops the active expiry cycle (tests rely on it).
+        self.active_expire_enabled = True
         self.last_save_time = int(self.start_time)
         # The database the log last SELECTed (replication.c: slaveseldb).
         self.log_db = -1
@@ -133,12 +146,18 @@ class Server:
             cmd = sub
         arity = cmd.arity
         if (arity > 0 and arity != len(argv)) or len(argv) < -arity:
-            return self._reject(client, errors.wrong_arity(cmd.name))
+            return self._reject(client, errors.wrong_arity(cmd.name), cmd)
+        if cmd.is_protected:  # DEBUG, gated by enable-debug-command
+            refusal = protected_refusal(client, cmd)
+            if refusal is not None:
+                return self._reject(client, refusal, cmd)
         if not client.authenticated and not cmd.allowed_before_auth:
-            return self._reject(client, errors.NOAUTH)
+            return self._reject(client, errors.NOAUTH, cmd)
         if client.multi is not None:
             if not cmd.allowed_in_multi:
-                return self._reject(client, errors.err("Command not allowed inside a transaction"))
+                return self._reject(
+                    client, errors.err("Command not allowed inside a transaction"), cmd
+                )
             if argv[0].lower() not in _NOT_QUEUED:
                 client.multi.append((cmd, argv))
                 return reply.QUEUED
@@ -146,22 +165,30 @@ class Server:
             self.feed_monitors(client, argv)
         return self.call(client, cmd, argv)
 
-    def _reject(self, client: Client, error: bytes) -> bytes:
+    def _reject(self, client: Client, error: bytes, cmd: Command | None = None) -> bytes:
         """server.c: rejectCommand(): an error that also dooms an open MULTI."""
         if client.multi is not None:
             client.multi_error = True
-        self.stats.total_error_replies += 1
+        if cmd is not None:
+            cmd.rejected_calls += 1
+        self.stats.count_error(error)
         return error
 
     def call(self, client: Client, cmd: Command, argv: list[bytes]) -> bytes | None:
         """server.c: call(): run the handler, then flush the unit's events."""
         self._depth += 1
+        started = perf_counter_ns()
         try:
             result = cmd.handler(client, argv)  # type: ignore[misc]
         except CommandError as exc:
             result = exc.reply
         finally:
             self._depth -= 1
+        cmd.usec += (perf_counter_ns() - started) // 1000
+        cmd.calls += 1
+        if result is not None and result[:1] == b"-":
+            cmd.failed_calls += 1
+            self.stats.count_error(result)
         self.stats.total_commands_processed += 1
         if self._unit and not self._depth:
             self.flush_unit()

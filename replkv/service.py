@@ -59,7 +59,8 @@ class ReplkvService(MultiService):
 
     def cron(self) -> None:
         """serverCron(): periodic work, hz times a second."""
-        self.expiry.cycle(self.config.hz)
+        if self.server.active_expire_enabled:
+            self.expiry.cycle(self.config.hz)
         self.server.stats.expired_stale_perc = self.expiry.stale_percent
 
     def shutdown(self) -> None:

@@ -1,1 +1,205 @@
-"""debug commands."""
+"""DEBUG (debug.c: debugCommand()), and the enable-debug-command gate.
+
+DEBUG parses its own subcommands, as Redis does, so a bad one gets debug.c's
+"unknown subcommand or wrong number of arguments" text rather than the container's.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from twisted.logger import Logger
+
+from replkv import errors, reply
+from replkv.client import Client
+from replkv.commands.table import command
+from replkv.keyspace.digest import dataset_digest, key_digest
+
+if TYPE_CHECKING:
+    from replkv.commands.table import Command
+
+log = Logger()
+
+DEBUG_NOT_ALLOWED = errors.err(
+    'DEBUG command not allowed. If the enable-debug-command option is set to "local", '
+    "you can run it from a local connection, otherwise you need to set this option in "
+    "the configuration file, and then restart the server."
+)
+
+HELP_LINES = [
+    "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "DIGEST",
+    "    Output a hex signature representing the current DB content.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys.",
+    "ERROR <string>",
+    "    Return a Redis protocol error with <string> as message. Useful for clients",
+    "    unit tests to simulate Redis errors.",
+    "LOG <message>",
+    "    Write <message> to the server log.",
+    "OBJECT <key>",
+    "    Show low level info about `key` and associated value.",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Setting it to 0 disables expiring keys in background when they are not",
+    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+    "    default.",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+    "HELP",
+    "    Prints this help.",
+]
+
+# Redis shares the objects of the integers 0..9999 (OBJ_SHARED_INTEGERS).
+SHARED_INTEGERS = 10000
+OBJ_SHARED_REFCOUNT = 2**31 - 1
+LRU_CLOCK_MAX = (1 << 24) - 1
+EMBSTR_SIZE_LIMIT = 44
+
+_STRTOD = re.compile(rb"\s*[-+]?(inf(inity)?|nan|(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)", re.I)
+_STRTOL = re.compile(rb"\s*[-+]?\d+")
+
+
+def is_local(client: Client) -> bool:
+    """networking.c: islocalClient(): loopback TCP, or no network peer at all."""
+    address = client.address()
+    return not address or address.startswith(("127.0.0.1:", "[::1]:"))
+
+
+def protected_refusal(client: Client, cmd: Command) -> bytes | None:
+    """server.c: processCommand()'s CMD_PROTECTED check; None when allowed."""
+    setting = client.server.config.enable_debug_command
+    if setting == "yes" or (setting == "local" and is_local(client)):
+        return None
+    return DEBUG_NOT_ALLOWED
+
+
+def strtod(text: bytes) -> float:
+    """C strtod(): the longest numeric prefix, 0 when there is none."""
+    match = _STRTOD.match(text)
+    return float(match.group(0)) if match else 0.0
+
+
+def atoi(text: bytes) -> int:
+    """C atoi(): the leading integer, 0 when there is none."""
+    match = _STRTOL.match(text)
+    return int(match.group(0)) if match else 0
+
+
+def string_encoding(value: bytes | bytearray) -> str:
+    """OBJECT ENCODING of a string value: int, embstr or raw (object.c: tryObjectEncoding())."""
+    if len(value) <= 20 and _is_long(value):
+        return "int"
+    if type(value) is bytes and len(value) <= EMBSTR_SIZE_LIMIT:
+        return "embstr"
+    return "raw"
+
+
+def _is_long(value: bytes | bytearray) -> bool:
+    """util.c: string2l(): a canonical decimal that fits a long."""
+    text = bytes(value)
+    if text == b"0":
+        return True
+    digits = text[1:] if text[:1] == b"-" else text
+    if not digits.isdigit() or digits[:1] == b"0":
+        return False
+    return -(2**63) <= int(text) < 2**63
+
+
+def _length_prefix(length: int) -> int:
+    """rdb.c: rdbSaveLen() size of a length."""
+    if length < 1 << 6:
+        return 1
+    if length < 1 << 14:
+        return 2
+    return 5 if length <= 0xFFFFFFFF else 9
+
+
+def serialized_string_length(value: bytes | bytearray) -> int:
+    """rdb.c: rdbSaveRawString() size, without LZF (an approximation for long strings)."""
+    if len(value) <= 11 and _is_long(value):
+        number = int(value)
+        if -(2**7) <= number < 2**7:
+            return 2
+        if -(2**15) <= number < 2**15:
+            return 3
+        if -(2**31) <= number < 2**31:
+            return 5
+    return _length_prefix(len(value)) + len(value)
+
+
+def _describe(value: Any) -> tuple[str, int]:
+    """(encoding, serialized length) of a value, approximate for the aggregate types."""
+    if type(value) is bytes or type(value) is bytearray:
+        return string_encoding(value), serialized_string_length(value)
+    items = value.items() if isinstance(value, dict) else value
+    size = _length_prefix(len(value))
+    for item in items:
+        for part in item if isinstance(item, tuple) else (item,):
+            if isinstance(part, (bytes, bytearray)):
+                size += serialized_string_length(part)
+            else:
+                size += 8
+    if isinstance(value, (set, frozenset)):
+        encoding = "intset" if all(_is_long(m) for m in value) else "hashtable"
+    elif isinstance(value, dict):
+        encoding = "listpack" if len(value) <= 128 else "hashtable"
+    elif isinstance(value, list):
+        encoding = "quicklist"
+    else:
+        encoding = getattr(value, "encoding", "skiplist")
+    return encoding, size
+
+
+def _object_line(client: Client, key: bytes) -> bytes:
+    db = client.db
+    value = db.data.get(key)  # no expiry check: DEBUG sees logically expired keys
+    if value is None:
+        return errors.NO_SUCH_KEY
+    encoding, length = _describe(value)
+    shared = encoding == "int" and 0 <= int(value) < SHARED_INTEGERS
+    refcount = OBJ_SHARED_REFCOUNT if shared else 1
+    lru = int(client.server.clock.seconds()) & LRU_CLOCK_MAX
+    return reply.simple(
+        "Value at:0x%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:0"
+        % (id(value), refcount, encoding, length, lru)
+    )
+
+
+def _unknown(argv: list[bytes]) -> bytes:
+    return (
+        b"-ERR unknown subcommand or wrong number of arguments for '%b'. Try DEBUG HELP.\r\n"
+        % (argv[1])
+    )
+
+
+@command("debug", -2, "admin noscript loading stale protected", group="server",
+         acl_categories=("admin", "slow", "dangerous"),
+         summary="A container for debugging commands", since="1.0.0")  # fmt: skip
+def debug(client: Client, argv: list[bytes]) -> bytes:
+    sub = argv[1].lower()
+    argc = len(argv)
+    if sub == b"help" and argc == 2:
+        return reply.array([reply.simple(line) for line in HELP_LINES])
+    if sub == b"digest" and argc == 2:
+        return reply.simple(dataset_digest(client.server.keyspace))
+    if sub == b"digest-value":
+        return reply.array([reply.simple(key_digest(client.db, key)) for key in argv[2:]])
+    if sub == b"object" and argc == 3:
+        return _object_line(client, argv[2])
+    if sub == b"sleep" and argc == 3:
+        seconds = strtod(argv[2])
+        if seconds > 0:
+            time.sleep(seconds)  # blocks the reactor on purpose, as Redis blocks its loop
+        return reply.OK
+    if sub == b"set-active-expire" and argc == 3:
+        client.server.active_expire_enabled = bool(atoi(argv[2]))
+        return reply.OK
+    if sub == b"error" and argc == 3:
+        message = argv[2]
+        return reply.error(message[1:] if message[:1] == b"-" else b"ERR " + message)
+    if sub == b"log" and argc == 3:
+        log.warn("DEBUG LOG: {message}", message=argv[2].decode("utf-8", "replace"))
+        return reply.OK
+    return _unknown(argv)

@@ -1,1 +1,335 @@
-"""introspection commands."""
+"""COMMAND and its subcommands (server.c: commandCommand() and friends).
+
+The reply shapes are Redis 7.0's. What the table does not declare is derived as
+Redis derives it: implicit ACL categories from the flags (setImplicitACLCategories())
+plus the group's category; one key spec from the legacy first/last/step range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from replkv import errors, reply
+from replkv.client import Client
+from replkv.commands import registry
+from replkv.commands.table import Command, container, subcommand
+from replkv.errors import CommandError
+from replkv.glob import compile_glob
+
+# addReplyCommandFlags() order; flags outside it (protected, sentinel, …) are not shown.
+SHOWN_FLAGS = (
+    "write readonly denyoom module admin pubsub noscript blocking loading stale "
+    "skip_monitor skip_slowlog asking fast no_auth may_replicate no_mandatory_keys "
+    "no_async_loading no_multi movablekeys allow_busy"
+).split()
+
+# acl.c: ACLCommandCategories order.
+ACL_ORDER = (
+    "keyspace read write set sortedset list hash string bitmap hyperloglog geo stream "
+    "pubsub admin fast slow blocking dangerous connection transaction scripting"
+).split()
+
+GROUP_CATEGORY = {
+    "generic": "keyspace",
+    "string": "string",
+    "list": "list",
+    "set": "set",
+    "sorted_set": "sortedset",
+    "hash": "hash",
+    "bitmap": "bitmap",
+    "hyperloglog": "hyperloglog",
+    "geo": "geo",
+    "stream": "stream",
+    "pubsub": "pubsub",
+    "connection": "connection",
+    "transactions": "transaction",
+    "scripting": "scripting",
+}
+
+HELP_LINES = [
+    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "(no subcommand)",
+    "    Return details about all Redis commands.",
+    "COUNT",
+    "    Return the total number of commands in this Redis server.",
+    "LIST",
+    "    Return a list of all commands in this Redis server.",
+    "INFO [<command-name> ...]",
+    "    Return details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "DOCS [<command-name> ...]",
+    "    Return documentation details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "GETKEYS <full-command>",
+    "    Return the keys from a full Redis command.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    Return the keys and the access flags from a full Redis command.",
+    "HELP",
+    "    Prints this help.",
+]
+
+INVALID_COMMAND = errors.err("Invalid command specified")
+INVALID_ARGS = errors.err("Invalid number of arguments specified for command")
+NO_KEYS = errors.err("The command has no key arguments")
+
+
+def acl_categories(cmd: Command) -> list[str]:
+    """The command's ACL categories, in acl.c's order."""
+    categories = set(cmd.acl_categories)
+    if not categories:
+        flags = cmd.flags
+        if "write" in flags:
+            categories.add("write")
+        if "readonly" in flags:
+            categories.add("read")
+        if "admin" in flags:
+            categories |= {"admin", "dangerous"}
+        if "pubsub" in flags:
+            categories.add("pubsub")
+        if "blocking" in flags:
+            categories.add("blocking")
+        categories.add("fast" if "fast" in flags else "slow")
+        group = GROUP_CATEGORY.get(cmd.group)
+        if group is not None:
+            categories.add(group)
+    return [name for name in ACL_ORDER if name in categories]
+
+
+def _key_specs(cmd: Command, resp: int) -> bytes:
+    """One key spec from the legacy range: index search, range find."""
+    if cmd.first_key <= 0:
+        return reply.EMPTY_ARRAY
+    if "write" in cmd.flags:
+        flags = ["RW", "update"]
+    else:
+        flags = ["RO", "access"]
+    last = cmd.last_key - cmd.first_key if cmd.last_key >= 0 else cmd.last_key
+    return b"".join(
+        [
+            b"*1\r\n",
+            reply.map_header(3, resp),
+            reply.bulk(b"flags"),
+            reply.set_header(len(flags), resp),
+            *[reply.simple(flag) for flag in flags],
+            reply.bulk(b"begin_search"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"index"),
+            reply.bulk(b"spec"),
+            reply.map_header(1, resp),
+            reply.bulk(b"index"),
+            reply.integer(cmd.first_key),
+            reply.bulk(b"find_keys"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"range"),
+            reply.bulk(b"spec"),
+            reply.map_header(3, resp),
+            reply.bulk(b"lastkey"),
+            reply.integer(last),
+            reply.bulk(b"keystep"),
+            reply.integer(cmd.key_step),
+            reply.bulk(b"limit"),
+            reply.integer(0),
+        ]
+    )
+
+
+def command_info(cmd: Command, resp: int) -> bytes:
+    """addReplyCommandInfo(): the 10-element description of one command."""
+    flags = [flag for flag in SHOWN_FLAGS if flag in cmd.flags]
+    categories = acl_categories(cmd)
+    subcommands = list(cmd.subcommands.values()) if cmd.subcommands else []
+    return b"".join(
+        [
+            b"*10\r\n",
+            reply.bulk(cmd.name.encode()),
+            reply.integer(cmd.arity),
+            reply.set_header(len(flags), resp),
+            *[reply.simple(flag) for flag in flags],
+            reply.integer(cmd.first_key),
+            reply.integer(cmd.last_key),
+            reply.integer(cmd.key_step),
+            reply.set_header(len(categories), resp),
+            *[reply.simple("@" + name) for name in categories],
+            reply.set_header(len(cmd.tips), resp),
+            *[reply.bulk(tip.encode()) for tip in cmd.tips],
+            _key_specs(cmd, resp),
+            b"*%d\r\n" % len(subcommands),
+            *[command_info(sub, resp) for sub in subcommands],
+        ]
+    )
+
+
+def command_docs(cmd: Command, resp: int) -> bytes:
+    """addReplyCommandDocs(), brief: summary, since, group and the subcommands."""
+    fields = [
+        reply.bulk(b"summary"),
+        reply.bulk(cmd.summary.encode()),
+        reply.bulk(b"since"),
+        reply.bulk(cmd.since.encode()),
+        reply.bulk(b"group"),
+        reply.bulk(cmd.group.encode()),
+    ]
+    if cmd.subcommands:
+        subs = list(cmd.subcommands.values())
+        fields.append(reply.bulk(b"subcommands"))
+        fields.append(reply.map_header(len(subs), resp))
+        for sub in subs:
+            fields.append(reply.bulk(sub.name.encode()))
+            fields.append(command_docs(sub, resp))
+    return reply.map_header(len(fields) // 2, resp) + b"".join(fields)
+
+
+def find(name: bytes) -> Command | None:
+    """A command by name, or a subcommand by its full `container|sub` name."""
+    parent, _, sub = name.lower().partition(b"|")
+    cmd = registry.COMMANDS.get(parent)
+    if cmd is None or not sub:
+        return cmd
+    return cmd.subcommands.get(sub) if cmd.subcommands else None
+
+
+def _everything() -> Iterable[Command]:
+    for cmd in registry.COMMANDS.values():
+        yield cmd
+        if cmd.subcommands:
+            yield from cmd.subcommands.values()
+
+
+COMMAND = container(
+    "command",
+    "loading stale",
+    group="server",
+    acl_categories=("slow", "connection"),
+    tips=("nondeterministic_output_order",),
+    summary="Get array of Redis command details",
+    since="2.8.13",
+)
+COMMAND_ACL = ("slow", "connection")
+
+
+def _all_info(client: Client) -> bytes:
+    commands = list(registry.COMMANDS.values())
+    return b"*%d\r\n%b" % (
+        len(commands),
+        b"".join(command_info(cmd, client.resp) for cmd in commands),
+    )
+
+
+def command_without_subcommand(client: Client, argv: list[bytes]) -> bytes:
+    """`COMMAND` alone: every command's info (dispatch runs it for the bare container)."""
+    return _all_info(client)
+
+
+# Unlike other containers, COMMAND runs without a subcommand (arity -1).
+COMMAND.arity = -1
+COMMAND.handler = command_without_subcommand
+
+
+@subcommand("command", "count", 2, "loading stale", group="server",
+            acl_categories=COMMAND_ACL, summary="Get total number of Redis commands",
+            since="2.8.13")  # fmt: skip
+def command_count(client: Client, argv: list[bytes]) -> bytes:
+    return reply.integer(len(registry.COMMANDS))
+
+
+@subcommand("command", "info", -2, "loading stale", group="server",
+            acl_categories=COMMAND_ACL, tips=("nondeterministic_output_order",),
+            summary="Get array of specific Redis command details, or all when no argument "
+            "is given.", since="2.8.13")  # fmt: skip
+def command_info_(client: Client, argv: list[bytes]) -> bytes:
+    if len(argv) == 2:
+        return _all_info(client)
+    parts = []
+    for name in argv[2:]:
+        cmd = find(name)
+        parts.append(client.null if cmd is None else command_info(cmd, client.resp))
+    return reply.array(parts)
+
+
+@subcommand("command", "docs", -2, "loading stale", group="server",
+            acl_categories=COMMAND_ACL, tips=("nondeterministic_output_order",),
+            summary="Get array of specific Redis command documentation",
+            since="7.0.0")  # fmt: skip
+def command_docs_(client: Client, argv: list[bytes]) -> bytes:
+    if len(argv) == 2:
+        chosen = list(registry.COMMANDS.values())
+    else:
+        chosen = [cmd for cmd in (find(name) for name in argv[2:]) if cmd is not None]
+    parts = [reply.map_header(len(chosen), client.resp)]
+    for cmd in chosen:
+        parts.append(reply.bulk(cmd.name.encode()))
+        parts.append(command_docs(cmd, client.resp))
+    return b"".join(parts)
+
+
+def keys_of(argv: list[bytes]) -> list[bytes]:
+    """db.c: getKeysFromCommand() for argv, or the error COMMAND GETKEYS replies."""
+    cmd = registry.COMMANDS.get(argv[0].lower())
+    if cmd is not None and cmd.subcommands is not None and len(argv) > 1:
+        cmd = cmd.subcommands.get(argv[1].lower())
+    if cmd is None:
+        raise CommandError(INVALID_COMMAND)
+    if (cmd.arity > 0 and cmd.arity != len(argv)) or len(argv) < -cmd.arity:
+        raise CommandError(INVALID_ARGS)
+    positions = cmd.key_positions(argv)
+    if not positions:
+        raise CommandError(NO_KEYS)
+    return [argv[i] for i in positions]
+
+
+@subcommand("command", "getkeys", -4, "loading stale", group="server",
+            acl_categories=COMMAND_ACL, summary="Extract keys given a full Redis command",
+            since="2.8.13")  # fmt: skip
+def command_getkeys(client: Client, argv: list[bytes]) -> bytes:
+    return reply.bulk_array(keys_of(argv[2:]))
+
+
+@subcommand("command", "getkeysandflags", -4, "loading stale", group="server",
+            acl_categories=COMMAND_ACL,
+            summary="Extract keys and access flags given a full Redis command",
+            since="7.0.0")  # fmt: skip
+def command_getkeysandflags(client: Client, argv: list[bytes]) -> bytes:
+    keys = keys_of(argv[2:])
+    cmd = registry.COMMANDS[argv[2].lower()]
+    if cmd.subcommands is not None and len(argv) > 3:
+        cmd = cmd.subcommands[argv[3].lower()]
+    flags = ["RW", "update"] if "write" in cmd.flags else ["RO", "access"]
+    entry = reply.set_header(len(flags), client.resp) + b"".join(
+        reply.simple(flag) for flag in flags
+    )
+    return reply.array([b"*2\r\n" + reply.bulk(key) + entry for key in keys])
+
+
+@subcommand("command", "list", -2, "loading stale", group="server",
+            acl_categories=COMMAND_ACL, tips=("nondeterministic_output_order",),
+            summary="Get an array of Redis command names", since="7.0.0")  # fmt: skip
+def command_list(client: Client, argv: list[bytes]) -> bytes:
+    everything = list(_everything())
+    if len(argv) == 2:
+        return reply.bulk_array([cmd.name.encode() for cmd in everything])
+    if len(argv) != 5 or argv[2].lower() != b"filterby":
+        return errors.SYNTAX
+    kind, value = argv[3].lower(), argv[4]
+    if kind == b"module":
+        chosen: list[Command] = []
+    elif kind == b"aclcat":
+        category = value.decode("latin-1").lower()
+        chosen = [cmd for cmd in everything if category in acl_categories(cmd)]
+    elif kind == b"pattern":
+        matches = compile_glob(value, nocase=True)
+        chosen = [cmd for cmd in everything if matches(cmd.name.encode())]
+    else:
+        return errors.SYNTAX
+    return reply.bulk_array([cmd.name.encode() for cmd in chosen])
+
+
+@subcommand("command", "help", 2, "loading stale", group="server",
+            acl_categories=COMMAND_ACL,
+            summary="Show helpful text about the different subcommands",
+            since="5.0.0")  # fmt: skip
+def command_help(client: Client, argv: list[bytes]) -> bytes:
+    return reply.array([reply.simple(line) for line in HELP_LINES])

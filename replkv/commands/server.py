@@ -1,1 +1,665 @@
-"""server commands."""
+"""Server commands: INFO, CONFIG, TIME, LASTSAVE, SHUTDOWN (server.c, config.c)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from replkv import REDIS_VERSION, errors, reply
+from replkv.client import Client
+from replkv.commands import registry
+from replkv.commands.debug import is_local
+from replkv.commands.table import command, container, subcommand
+
+if TYPE_CHECKING:
+    from replkv.server import Server
+
+Fields = list[tuple[str, object]]
+
+BUILD_ID = "7e6a3d3c52a4a5c9"
+
+
+def bytes_to_human(n: int) -> str:
+    """server.c: bytesToHuman()."""
+    if n < 1024:
+        return "%dB" % n
+    for unit, power in (("K", 1), ("M", 2), ("G", 3), ("T", 4), ("P", 5)):
+        if n < 1024 ** (power + 1):
+            return "%.2f%s" % (n / 1024**power, unit)
+    return "%dB" % n
+
+
+def _rss_bytes() -> int:
+    """Resident set size, from /proc/self/statm (Linux) or the rusage peak."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _total_system_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 0
+
+
+# -- sections -----------------------------------------------------------------------------
+
+
+def _server_section(server: Server) -> Fields:
+    config = server.config
+    now = server.clock.seconds()
+    uptime = int(now - server.start_time)
+    uname = os.uname()
+    return [
+        ("redis_version", REDIS_VERSION),
+        ("redis_git_sha1", "00000000"),
+        ("redis_git_dirty", 0),
+        ("redis_build_id", BUILD_ID),
+        ("redis_mode", "standalone"),
+        ("os", f"{uname.sysname} {uname.release} {uname.machine}"),
+        ("arch_bits", 64 if sys.maxsize > 2**32 else 32),
+        ("monotonic_clock", "POSIX clock_gettime"),
+        ("multiplexing_api", "epoll" if sys.platform.startswith("linux") else "kqueue"),
+        ("atomicvar_api", "c11-builtin"),
+        ("gcc_version", "0.0.0"),
+        ("process_id", os.getpid()),
+        ("process_supervised", "no"),
+        ("run_id", server.run_id),
+        ("tcp_port", config.port),
+        ("server_time_usec", int(now * 1_000_000)),
+        ("uptime_in_seconds", uptime),
+        ("uptime_in_days", uptime // 86400),
+        ("hz", config.hz),
+        ("configured_hz", config.hz),
+        ("lru_clock", int(now) & ((1 << 24) - 1)),
+        ("executable", os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""),
+        ("config_file", config.config_file or ""),
+        ("io_threads_active", 0),
+    ]
+
+
+def _clients_section(server: Server) -> Fields:
+    return [
+        ("connected_clients", len(server.clients)),
+        ("cluster_connections", 0),
+        ("maxclients", server.config.maxclients),
+        ("client_recent_max_input_buffer", 0),
+        ("client_recent_max_output_buffer", 0),
+        ("blocked_clients", 0),
+        ("tracking_clients", 0),
+        ("clients_in_timeout_table", 0),
+    ]
+
+
+_peak_memory = [0]
+
+
+def _memory_section(server: Server) -> Fields:
+    rss = _rss_bytes()
+    used = rss  # no allocator statistics in Python: the RSS stands for used_memory
+    _peak_memory[0] = peak = max(_peak_memory[0], used)
+    system = _total_system_memory()
+    maxmemory = server.config.maxmemory
+    backlog = server.log.end_offset - server.log.start_offset
+    return [
+        ("used_memory", used),
+        ("used_memory_human", bytes_to_human(used)),
+        ("used_memory_rss", rss),
+        ("used_memory_rss_human", bytes_to_human(rss)),
+        ("used_memory_peak", peak),
+        ("used_memory_peak_human", bytes_to_human(peak)),
+        ("used_memory_peak_perc", "%.2f%%" % (used * 100 / peak if peak else 0)),
+        ("used_memory_overhead", 0),
+        ("used_memory_startup", 0),
+        ("used_memory_dataset", used),
+        ("used_memory_dataset_perc", "100.00%"),
+        ("allocator_allocated", used),
+        ("allocator_active", used),
+        ("allocator_resident", rss),
+        ("total_system_memory", system),
+        ("total_system_memory_human", bytes_to_human(system)),
+        ("used_memory_lua", 0),
+        ("used_memory_vm_eval", 0),
+        ("used_memory_lua_human", "0B"),
+        ("used_memory_scripts_eval", 0),
+        ("number_of_cached_scripts", 0),
+        ("number_of_functions", 0),
+        ("number_of_libraries", 0),
+        ("used_memory_vm_functions", 0),
+        ("used_memory_vm_total", 0),
+        ("used_memory_vm_total_human", "0B"),
+        ("used_memory_functions", 0),
+        ("used_memory_scripts", 0),
+        ("used_memory_scripts_human", "0B"),
+        ("maxmemory", maxmemory),
+        ("maxmemory_human", bytes_to_human(maxmemory)),
+        ("maxmemory_policy", server.config.maxmemory_policy),
+        ("allocator_frag_ratio", "1.00"),
+        ("allocator_frag_bytes", 0),
+        ("allocator_rss_ratio", "1.00"),
+        ("allocator_rss_bytes", 0),
+        ("rss_overhead_ratio", "1.00"),
+        ("rss_overhead_bytes", 0),
+        ("mem_fragmentation_ratio", "1.00"),
+        ("mem_fragmentation_bytes", 0),
+        ("mem_not_counted_for_evict", 0),
+        ("mem_replication_backlog", backlog),
+        ("mem_total_replication_buffers", backlog),
+        ("mem_clients_slaves", 0),
+        ("mem_clients_normal", 0),
+        ("mem_cluster_links", 0),
+        ("mem_aof_buffer", 0),
+        ("mem_allocator", "libc"),
+        ("active_defrag_running", 0),
+        ("lazyfree_pending_objects", 0),
+        ("lazyfreed_objects", 0),
+    ]
+
+
+def _persistence_section(server: Server) -> Fields:
+    return [
+        ("loading", 0),
+        ("async_loading", 0),
+        ("current_cow_peak", 0),
+        ("current_cow_size", 0),
+        ("current_cow_size_age", 0),
+        ("current_fork_perc", "0.00"),
+        ("current_save_keys_processed", 0),
+        ("current_save_keys_total", 0),
+        ("rdb_changes_since_last_save", server.dirty),
+        ("rdb_bgsave_in_progress", 0),
+        ("rdb_last_save_time", server.last_save_time),
+        ("rdb_last_bgsave_status", "ok"),
+        ("rdb_last_bgsave_time_sec", -1),
+        ("rdb_current_bgsave_time_sec", -1),
+        ("rdb_saves", 0),
+        ("rdb_last_cow_size", 0),
+        ("rdb_last_load_keys_expired", 0),
+        ("rdb_last_load_keys_loaded", 0),
+        ("aof_enabled", 1 if server.config.appendonly else 0),
+        ("aof_rewrite_in_progress", 0),
+        ("aof_rewrite_scheduled", 0),
+        ("aof_last_rewrite_time_sec", -1),
+        ("aof_current_rewrite_time_sec", -1),
+        ("aof_last_bgrewrite_status", "ok"),
+        ("aof_rewrites", 0),
+        ("aof_rewrites_consecutive_failures", 0),
+        ("aof_last_write_status", "ok"),
+        ("aof_last_cow_size", 0),
+        ("module_fork_in_progress", 0),
+        ("module_fork_last_cow_size", 0),
+    ]
+
+
+def _stats_section(server: Server) -> Fields:
+    stats = server.stats
+    return [
+        ("total_connections_received", stats.total_connections_received),
+        ("total_commands_processed", stats.total_commands_processed),
+        ("instantaneous_ops_per_sec", getattr(stats, "instantaneous_ops_per_sec", 0)),
+        ("total_net_input_bytes", stats.total_net_input_bytes),
+        ("total_net_output_bytes", stats.total_net_output_bytes),
+        ("total_net_repl_input_bytes", 0),
+        ("total_net_repl_output_bytes", 0),
+        ("instantaneous_input_kbps", "0.00"),
+        ("instantaneous_output_kbps", "0.00"),
+        ("instantaneous_input_repl_kbps", "0.00"),
+        ("instantaneous_output_repl_kbps", "0.00"),
+        ("rejected_connections", stats.rejected_connections),
+        ("sync_full", 0),
+        ("sync_partial_ok", 0),
+        ("sync_partial_err", 0),
+        ("expired_keys", server.keyspace.stats_expired_keys),
+        ("expired_stale_perc", "%.2f" % (stats.expired_stale_perc * 100)),
+        ("expired_time_cap_reached_count", 0),
+        ("expire_cycle_cpu_milliseconds", stats.expire_cycle_cpu_milliseconds),
+        ("evicted_keys", 0),
+        ("evicted_clients", 0),
+        ("total_eviction_exceeded_time", 0),
+        ("current_eviction_exceeded_time", 0),
+        ("keyspace_hits", stats.keyspace_hits),
+        ("keyspace_misses", stats.keyspace_misses),
+        ("pubsub_channels", 0),
+        ("pubsub_patterns", 0),
+        ("pubsubshard_channels", 0),
+        ("latest_fork_usec", 0),
+        ("total_forks", 0),
+        ("migrate_cached_sockets", 0),
+        ("slave_expires_tracked_keys", 0),
+        ("active_defrag_hits", 0),
+        ("active_defrag_misses", 0),
+        ("active_defrag_key_hits", 0),
+        ("active_defrag_key_misses", 0),
+        ("total_active_defrag_time", 0),
+        ("current_active_defrag_time", 0),
+        ("tracking_total_keys", 0),
+        ("tracking_total_items", 0),
+        ("tracking_total_prefixes", 0),
+        ("unexpected_error_replies", stats.unexpected_error_replies),
+        ("total_error_replies", stats.total_error_replies),
+        ("dump_payload_sanitizations", 0),
+        ("total_reads_processed", stats.total_commands_processed),
+        ("total_writes_processed", stats.total_commands_processed),
+        ("io_threaded_reads_processed", 0),
+        ("io_threaded_writes_processed", 0),
+        ("reply_buffer_shrinks", 0),
+        ("reply_buffer_expands", 0),
+    ]
+
+
+def _replication_section(server: Server) -> Fields:
+    """See spec §1.13; the replication engineer extends this for replicas."""
+    event_log = server.log
+    histlen = event_log.end_offset - event_log.start_offset
+    active = 1 if event_log.end_offset > 0 else 0
+    return [
+        ("role", "master" if server.keyspace.is_master else "slave"),
+        ("connected_slaves", 0),
+        ("master_failover_state", "no-failover"),
+        ("master_replid", server.replid),
+        ("master_replid2", server.replid2),
+        ("master_repl_offset", event_log.end_offset),
+        ("second_repl_offset", server.second_replid_offset),
+        ("repl_backlog_active", active),
+        ("repl_backlog_size", server.config.repl_backlog_size),
+        ("repl_backlog_first_byte_offset", event_log.start_offset + 1 if active else 0),
+        ("repl_backlog_histlen", histlen),
+    ]
+
+
+def _seconds(rusage_time: float) -> str:
+    return "%d.%06d" % (int(rusage_time), round((rusage_time % 1) * 1_000_000) % 1_000_000)
+
+
+def _cpu_section(server: Server) -> Fields:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    main = resource.getrusage(getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF))
+    return [
+        ("used_cpu_sys", _seconds(own.ru_stime)),
+        ("used_cpu_user", _seconds(own.ru_utime)),
+        ("used_cpu_sys_children", _seconds(children.ru_stime)),
+        ("used_cpu_user_children", _seconds(children.ru_utime)),
+        ("used_cpu_sys_main_thread", _seconds(main.ru_stime)),
+        ("used_cpu_user_main_thread", _seconds(main.ru_utime)),
+    ]
+
+
+def _all_commands() -> list:  # type: ignore[type-arg]
+    """Every command and subcommand, containers first then their subcommands."""
+    found = []
+    for cmd in registry.COMMANDS.values():
+        found.append(cmd)
+        if cmd.subcommands:
+            found.extend(cmd.subcommands.values())
+    return found
+
+
+def _commandstats_section(server: Server) -> Fields:
+    return [
+        (
+            "cmdstat_" + cmd.name,
+            "calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d"
+            % (
+                cmd.calls,
+                cmd.usec,
+                cmd.usec / cmd.calls if cmd.calls else 0,
+                cmd.rejected_calls,
+                cmd.failed_calls,
+            ),
+        )
+        for cmd in _all_commands()
+        if cmd.calls or cmd.failed_calls or cmd.rejected_calls
+    ]
+
+
+def _errorstats_section(server: Server) -> Fields:
+    codes = server.stats.error_codes
+    return [
+        ("errorstat_" + code.decode("latin-1"), "count=%d" % codes[code]) for code in sorted(codes)
+    ]
+
+
+def _latencystats_section(server: Server) -> Fields:
+    # No histograms are kept: the mean latency stands for each percentile.
+    fields: Fields = []
+    for cmd in _all_commands():
+        if cmd.calls:
+            mean = cmd.usec / cmd.calls
+            fields.append(
+                ("latency_percentiles_usec_" + cmd.name, "p50=%.3f,p99=%.3f,p99.9=%.3f" % (
+                    mean, mean, mean))
+            )  # fmt: skip
+    return fields
+
+
+def _cluster_section(server: Server) -> Fields:
+    return [("cluster_enabled", 0)]
+
+
+def _keyspace_section(server: Server) -> Fields:
+    now = server.keyspace.now_ms()
+    fields: Fields = []
+    for db in server.keyspace.dbs:
+        if not db.data and not db.expires:
+            continue
+        ttls = [when - now for when in db.expires.values() if when > now]
+        avg_ttl = sum(ttls) // len(ttls) if ttls else 0
+        fields.append(
+            (
+                "db%d" % db.id,
+                "keys=%d,expires=%d,avg_ttl=%d" % (len(db.data), len(db.expires), avg_ttl),
+            )
+        )
+    return fields
+
+
+# (keyword, title, builder) in the order INFO prints them (server.c: genRedisInfoString()).
+SECTIONS: list[tuple[str, str, Callable[[Server], Fields]]] = [
+    ("server", "Server", _server_section),
+    ("clients", "Clients", _clients_section),
+    ("memory", "Memory", _memory_section),
+    ("persistence", "Persistence", _persistence_section),
+    ("stats", "Stats", _stats_section),
+    ("replication", "Replication", _replication_section),
+    ("cpu", "CPU", _cpu_section),
+    ("modules", "Modules", lambda server: []),
+    ("commandstats", "Commandstats", _commandstats_section),
+    ("errorstats", "Errorstats", _errorstats_section),
+    ("latencystats", "Latencystats", _latencystats_section),
+    ("cluster", "Cluster", _cluster_section),
+    ("keyspace", "Keyspace", _keyspace_section),
+]
+
+DEFAULT_SECTIONS = frozenset(
+    "server clients memory persistence stats replication cpu module_list errorstats "
+    "cluster keyspace".split()
+)
+# "all" is every section but module-generated ones, which replkv does not have.
+ALL_SECTIONS = frozenset(name for name, _, _ in SECTIONS) | {"module_list"}
+
+
+def selected_sections(args: list[bytes]) -> frozenset[str]:
+    """server.c: genInfoSectionDict(): the section names asked for."""
+    if not args:
+        return DEFAULT_SECTIONS
+    chosen: set[str] = set()
+    for arg in args:
+        word = arg.decode("latin-1").lower()
+        if word == "default":
+            chosen |= DEFAULT_SECTIONS
+        elif word in ("all", "everything"):
+            chosen |= ALL_SECTIONS
+        else:
+            chosen.add(word)
+    return frozenset(chosen)
+
+
+def info_text(server: Server, sections: frozenset[str]) -> bytes:
+    """The INFO report for the chosen sections, with Redis's blank line between them."""
+    parts = []
+    for name, title, build in SECTIONS:
+        if name in sections or (name == "modules" and "module_list" in sections):
+            lines = ["# %s\r\n" % title]
+            lines.extend("%s:%s\r\n" % field for field in build(server))
+            parts.append("".join(lines))
+    return "\r\n".join(parts).encode("utf-8", "surrogateescape")
+
+
+@command("info", -1, "loading stale", group="server", acl_categories=("slow", "dangerous"),
+         tips=("nondeterministic_output", "request_policy:all_shards", "response_policy:special"),
+         summary="Get information and statistics about the server", since="1.0.0")  # fmt: skip
+def info(client: Client, argv: list[bytes]) -> bytes:
+    text = info_text(client.server, selected_sections(argv[1:]))
+    return reply.verbatim(text, client.resp)
+
+
+# -- CONFIG -------------------------------------------------------------------------------
+
+container("config", "", group="server", acl_categories=("slow",),
+          summary="A container for server configuration commands", since="2.0.0")  # fmt: skip
+
+CONFIG_HELP = [
+    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+    "HELP",
+    "    Prints this help.",
+]
+
+_CONFIG_ADMIN = "admin noscript loading stale"
+_CONFIG_ACL = ("admin", "slow", "dangerous")
+
+
+@subcommand("config", "get", -3, _CONFIG_ADMIN, group="server", acl_categories=_CONFIG_ACL,
+            summary="Get the values of configuration parameters", since="2.0.0")  # fmt: skip
+def config_get(client: Client, argv: list[bytes]) -> bytes:
+    pairs = client.server.config.get_matching(argv[2:])
+    parts = [reply.map_header(len(pairs), client.resp)]
+    for name, value in pairs:
+        parts.append(reply.bulk(name.encode("utf-8", "surrogateescape")))
+        parts.append(reply.bulk(value.encode("utf-8", "surrogateescape")))
+    return b"".join(parts)
+
+
+@subcommand("config", "set", -4, _CONFIG_ADMIN, group="server", acl_categories=_CONFIG_ACL,
+            tips=("request_policy:all_nodes", "response_policy:all_succeeded"),
+            summary="Set configuration parameters to the given values", since="2.0.0")  # fmt: skip
+def config_set(client: Client, argv: list[bytes]) -> bytes:
+    if len(argv) % 2:
+        return errors.wrong_arity("config|set")
+    from replkv.config import ConfigSetError
+
+    pairs = [(argv[i], argv[i + 1]) for i in range(2, len(argv), 2)]
+    try:
+        client.server.config.set_many(pairs, client_is_local=is_local(client))
+    except ConfigSetError as failure:
+        return reply.error(str(failure).encode("utf-8", "surrogateescape"))
+    return reply.OK
+
+
+@subcommand("config", "resetstat", 2, _CONFIG_ADMIN, group="server", acl_categories=_CONFIG_ACL,
+            summary="Reset the server's statistics", since="2.0.0")  # fmt: skip
+def config_resetstat(client: Client, argv: list[bytes]) -> bytes:
+    client.server.stats.reset()
+    for cmd in _all_commands():
+        cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0
+    return reply.OK
+
+
+@subcommand("config", "rewrite", 2, _CONFIG_ADMIN, group="server", acl_categories=_CONFIG_ACL,
+            summary="Persist the effective configuration to file", since="2.8.0")  # fmt: skip
+def config_rewrite(client: Client, argv: list[bytes]) -> bytes:
+    from replkv.config import ConfigSetError
+
+    try:
+        client.server.config.rewrite()
+    except ConfigSetError as failure:
+        return reply.error(str(failure))
+    return reply.OK
+
+
+@subcommand("config", "help", 2, "loading stale", group="server", acl_categories=("slow",),
+            summary="Show helpful text about the different subcommands", since="5.0.0")  # fmt: skip
+def config_help(client: Client, argv: list[bytes]) -> bytes:
+    return reply.array([reply.simple(line) for line in CONFIG_HELP])
+
+
+# -- TIME, LASTSAVE, SHUTDOWN -------------------------------------------------------------
+
+
+@command("time", 1, "loading stale fast", group="server", acl_categories=("fast",),
+         tips=("nondeterministic_output",), summary="Return the current server time",
+         since="2.6.0")  # fmt: skip
+def time_(client: Client, argv: list[bytes]) -> bytes:
+    micros = int(client.server.clock.seconds() * 1_000_000)
+    seconds, micros = divmod(micros, 1_000_000)
+    return reply.bulk_array([b"%d" % seconds, b"%d" % micros])
+
+
+@command("lastsave", 1, "loading stale fast", group="server",
+         acl_categories=("admin", "fast", "dangerous"), tips=("nondeterministic_output",),
+         summary="Get the UNIX time stamp of the last successful save to disk",
+         since="1.0.0")  # fmt: skip
+def lastsave(client: Client, argv: list[bytes]) -> bytes:
+    return reply.integer(client.server.last_save_time)
+
+
+NO_SHUTDOWN = errors.err("No shutdown in progress.")
+
+
+@command("shutdown", -1, "admin noscript loading stale no_multi allow_busy", group="server",
+         acl_categories=("admin", "slow", "dangerous"),
+         summary="Synchronously save the dataset to disk and then shut down the server",
+         since="1.0.0")  # fmt: skip
+def shutdown(client: Client, argv: list[bytes]) -> bytes | None:
+    """server.c: shutdownCommand(). Persistence comes later: nothing is saved yet."""
+    options = set()
+    for arg in argv[1:]:
+        option = arg.lower()
+        if option not in (b"nosave", b"save", b"now", b"force", b"abort"):
+            return errors.SYNTAX
+        options.add(option)
+    if (b"abort" in options and len(options) > 1) or {b"save", b"nosave"} <= options:
+        return errors.SYNTAX
+    if b"abort" in options:
+        return NO_SHUTDOWN  # shutdowns happen at once: there is never one to abort
+    hook = client.server.shutdown_hook
+    if hook is None:
+        return errors.err("Errors trying to SHUTDOWN. Check logs.")
+    hook()
+    client.close_after_reply()
+    return None
+
+
+# -- LOLWUT -------------------------------------------------------------------------------
+# The art is random in Redis too, so only its form and closing lines can match.
+
+_BRAILLE_BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+
+
+def _braille(pixels: list[list[bool]]) -> str:
+    """Render a pixel grid 2 wide × 4 high per braille character (lolwut.c: lwRenderCanvas())."""
+    height, width = len(pixels), len(pixels[0])
+    rows = []
+    for top in range(0, height, 4):
+        chars = []
+        for left in range(0, width, 2):
+            code = 0
+            for dy in range(4):
+                for dx in range(2):
+                    if top + dy < height and left + dx < width and pixels[top + dy][left + dx]:
+                        code |= _BRAILLE_BITS[dy][dx]
+            chars.append(chr(0x2800 + code))
+        rows.append("".join(chars))
+    return "\n".join(rows) + "\n"
+
+
+def _schotter(cols: int, per_row: int, per_col: int) -> str:
+    """LOLWUT 5: Georg Nees's "Schotter": squares ever more displaced and rotated downwards."""
+    import math
+    import random
+
+    width = cols * 2
+    side = max(width // max(per_row, 1), 1)
+    height = side * per_col
+    pixels = [[False] * width for _ in range(height)]
+    rng = random.Random()
+
+    def plot(x: float, y: float) -> None:
+        if 0 <= int(y) < height and 0 <= int(x) < width:
+            pixels[int(y)][int(x)] = True
+
+    for row in range(per_col):
+        for column in range(per_row):
+            chaos = row / max(per_col - 1, 1)
+            angle = rng.uniform(-1, 1) * chaos * math.pi / 4
+            cx = column * side + side / 2 + rng.uniform(-1, 1) * chaos * side / 4
+            cy = row * side + side / 2 + rng.uniform(-1, 1) * chaos * side / 4
+            corners = []
+            for k in range(4):
+                theta = angle + math.pi / 4 + k * math.pi / 2
+                radius = (side - 2) / math.sqrt(2) / 2 * 2**0.5
+                corners.append((cx + math.cos(theta) * radius, cy + math.sin(theta) * radius))
+            for k in range(4):
+                (x0, y0), (x1, y1) = corners[k], corners[(k + 1) % 4]
+                steps = int(max(abs(x1 - x0), abs(y1 - y0))) + 1
+                for step in range(steps + 1):
+                    plot(x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps)
+    return _braille(pixels)
+
+
+_SKY_COLOURS = ("0;97;107", "0;37;47", "0;90;100", "0;30;40")
+
+
+def _skyscrapers(cols: int, rows: int) -> str:
+    """LOLWUT 6: a random skyline in ANSI grey blocks (after Plaguemon)."""
+    import random
+
+    rng = random.Random()
+    heights = [rng.randint(rows // 4, rows) for _ in range(max(cols // 4, 1))]
+    lines = []
+    for row in range(rows):
+        cells = []
+        for column in range(cols):
+            building = heights[min(column // 4, len(heights) - 1)]
+            if rows - row > building:
+                colour = _SKY_COLOURS[0]
+            else:
+                colour = _SKY_COLOURS[1 + (column // 4 + row) % 3]
+            cells.append("\x1b[%sm \x1b[0m" % colour)
+        lines.append("".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def _lolwut_numbers(client: Client, args: list[bytes], defaults: list[int]) -> list[int]:
+    from replkv.commands.args import parse_int
+
+    values = list(defaults)
+    for index, arg in enumerate(args[: len(values)]):
+        values[index] = parse_int(arg)
+    return values
+
+
+@command("lolwut", -1, "readonly fast", group="server", acl_categories=("read", "fast"),
+         summary="Display some computer art and the Redis version", since="5.0.0")  # fmt: skip
+def lolwut(client: Client, argv: list[bytes]) -> bytes:
+    from replkv.commands.args import parse_int
+
+    version = int(REDIS_VERSION.split(".")[0])
+    rest: list[bytes] = []
+    if len(argv) >= 3 and argv[1].lower() == b"version":
+        version = parse_int(argv[2])
+        rest = argv[3:]
+    tail = "Redis ver. %s\n" % REDIS_VERSION
+    if version == 5:
+        cols, per_row, per_col = _lolwut_numbers(client, rest, [66, 8, 12])
+        cols, per_row, per_col = max(1, min(cols, 1000)), max(1, min(per_row, 200)), max(
+            1, min(per_col, 200))  # fmt: skip
+        text = (
+            _schotter(cols, per_row, per_col)
+            + "\nGeorg Nees - schotter, plotter on paper, 1968. "
+            + tail
+        )
+    elif version == 6:
+        cols, rows = _lolwut_numbers(client, rest, [80, 20])[:2]
+        cols, rows = max(1, min(cols, 1000)), max(1, min(rows, 1000))
+        text = _skyscrapers(cols, rows) + (
+            "Dedicated to the 8 bit game developers of past and present.\n"
+            "Original 8 bit image from Plaguemon by hikikomori. " + tail
+        )
+    else:
+        text = tail
+    return reply.verbatim(text.encode(), client.resp)

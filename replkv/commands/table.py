@@ -41,7 +41,13 @@ class Command:
     summary: str = ""
     since: str = "1.0.0"
     acl_categories: tuple[str, ...] = ()
+    tips: tuple[str, ...] = ()  # COMMAND INFO's command tips ("nondeterministic_output", …)
     subcommands: dict[bytes, Command] | None = None
+    # INFO commandstats counters (server.c: call()); reset by CONFIG RESETSTAT.
+    calls: int = 0
+    usec: int = 0
+    rejected_calls: int = 0
+    failed_calls: int = 0
     # Derived once so dispatch tests plain booleans.
     is_write: bool = False
     is_denyoom: bool = False
@@ -50,6 +56,7 @@ class Command:
     allowed_when_loading: bool = False
     allowed_in_multi: bool = True
     is_admin: bool = False
+    is_protected: bool = False
 
     def __attrs_post_init__(self) -> None:
         unknown = self.flags.difference(KNOWN_FLAGS)
@@ -62,6 +69,7 @@ class Command:
         self.allowed_when_loading = "loading" in self.flags
         self.allowed_in_multi = "no_multi" not in self.flags
         self.is_admin = "admin" in self.flags
+        self.is_protected = "protected" in self.flags
 
     @property
     def container(self) -> str:
