@@ -459,7 +459,7 @@ def config_get(client: Client, argv: list[bytes]) -> bytes:
             summary="Set configuration parameters to the given values", since="2.0.0")  # fmt: skip
 def config_set(client: Client, argv: list[bytes]) -> bytes:
     if len(argv) % 2:
-        return errors.wrong_arity("config|set")
+        return errors.SYNTAX
     from replkv.config import ConfigSetError
 
     pairs = [(argv[i], argv[i + 1]) for i in range(2, len(argv), 2)]

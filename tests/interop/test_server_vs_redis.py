@@ -1,0 +1,235 @@
+"""DEBUG, INFO, CONFIG and COMMAND compared with a real redis-server 7.0.15."""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from tests.support.differential import DifferentialCase, any_bulk, cmd, shape_only
+from tests.support.resp_client import RawClient, parse_reply
+
+DEBUG_ON = ("--enable-debug-command", "yes")
+
+
+def info_layout(raw: bytes) -> bytes:
+    """An INFO reply reduced to its section titles and field names, in order."""
+    if not raw.startswith((b"$", b"=")):
+        return raw
+    body = raw[raw.index(b"\r\n") + 2 : -2]
+    return b"\n".join(line.split(b":", 1)[0] for line in body.split(b"\r\n"))
+
+
+# Fields whose presence depends on what ran before (per-command and per-error lines).
+_VARIABLE_PREFIXES = (b"cmdstat_", b"errorstat_", b"latency_percentiles_usec_", b"db")
+
+
+def info_layout_fixed(raw: bytes) -> bytes:
+    lines = info_layout(raw).split(b"\n")
+    return b"\n".join(line for line in lines if not line.startswith(_VARIABLE_PREFIXES))
+
+
+def pairs_unordered(raw: bytes) -> bytes:
+    """A flat name/value array compared as a set of pairs (Redis answers in dict order)."""
+    items = parse_reply(raw)
+    if not isinstance(items, list):
+        return raw
+    return repr(sorted(zip(items[::2], items[1::2], strict=True))).encode()
+
+
+def legacy_fields(raw: bytes) -> bytes:
+    """COMMAND INFO entries cut to name, arity, flags, keys and ACL categories.
+
+    Tips and key specs are declared only for some commands so far.
+    """
+    items = parse_reply(raw)
+    if not isinstance(items, list):
+        return raw
+    return repr([item[:7] if isinstance(item, list) else item for item in items]).encode()
+
+
+class DebugVsRedis(DifferentialCase, SynchronousTestCase):
+    redis_args = DEBUG_ON
+    replkv_args = DEBUG_ON
+
+    def test_digest_of_strings(self) -> None:
+        self.assertSameReplies(
+            [
+                ["DEBUG", "DIGEST"],
+                ["SET", "a", "1"],
+                ["SET", "b\x00\r\n", "hello"],
+                ["SET", "c", "x" * 100, "PX", "100000000"],
+                ["APPEND", "b\x00\r\n", "world"],
+                ["SELECT", "5"],
+                ["SET", "a", ""],
+                ["DEBUG", "DIGEST"],
+                ["DEBUG", "DIGEST-VALUE", "a", "nokey"],
+                ["SELECT", "0"],
+                ["DEBUG", "DIGEST-VALUE", "a", "b\x00\r\n", "c"],
+                ["DEBUG", "DIGEST-VALUE"],
+            ]
+        )
+
+    def test_errors(self) -> None:
+        self.assertSameReplies(
+            [
+                ["DEBUG"],
+                ["DEBUG", "nosuch"],
+                ["DEBUG", "digest", "x"],
+                ["DEBUG", "object"],
+                ["DEBUG", "object", "nokey"],
+                ["DEBUG", "sleep"],
+                ["DEBUG", "sleep", "0"],
+                ["DEBUG", "set-active-expire"],
+                ["DEBUG", "set-active-expire", "1"],
+            ]
+        )
+
+    def test_object_form(self) -> None:
+        def form(raw: bytes) -> bytes:
+            import re
+
+            return re.sub(rb"0x[0-9a-f]+|lru:\d+|lru_seconds_idle:\d+", b"#", raw)
+
+        self.assertSameReplies(
+            [
+                ["SET", "i", "12"],
+                ["SET", "e", "hello"],
+                ["SET", "r", "yy"],
+                ["APPEND", "r", "z"],
+                cmd("DEBUG", "OBJECT", "i", normalise=form),
+                cmd("DEBUG", "OBJECT", "e", normalise=form),
+                cmd("DEBUG", "OBJECT", "r", normalise=form),
+            ]
+        )
+
+
+class DebugRefusedVsRedis(DifferentialCase, SynchronousTestCase):
+    def test_refused_without_the_option(self) -> None:
+        self.assertSameReplies(
+            [["DEBUG", "DIGEST"], ["DEBUG"], ["MULTI"], ["DEBUG", "DIGEST"], ["EXEC"]]
+        )
+
+
+class InfoVsRedis(DifferentialCase, SynchronousTestCase):
+    def test_section_and_field_names(self) -> None:
+        for args in (
+            [],
+            ["default"],
+            ["server"],
+            ["clients"],
+            ["memory"],
+            ["persistence"],
+            ["stats"],
+            ["replication"],
+            ["cpu"],
+            ["cluster"],
+            ["keyspace"],
+            ["modules"],
+            ["keyspace", "SERVER"],
+            ["nosuch"],
+        ):
+            self.assertSameReplies([cmd("INFO", *args, normalise=info_layout_fixed)])
+
+    def test_all_and_everything_sections(self) -> None:
+        def titles(raw: bytes) -> bytes:
+            return b"\n".join(n for n in info_layout(raw).split(b"\n") if n.startswith(b"#"))
+
+        self.assertSameReplies(
+            [cmd("INFO", "all", normalise=titles), cmd("INFO", "everything", normalise=titles)]
+        )
+
+    def test_keyspace_line(self) -> None:
+        self.assertSameReplies(
+            [
+                ["SET", "a", "1"],
+                ["SET", "b", "2"],
+                ["SELECT", "2"],
+                ["SET", "c", "3"],
+                ["INFO", "keyspace"],
+            ]
+        )
+
+    def test_resp3_verbatim(self) -> None:
+        self.assertSameReplies(
+            [cmd("HELLO", "3", normalise=shape_only), ["INFO", "cluster"], ["INFO", "nosuch"]]
+        )
+
+
+class ConfigVsRedis(DifferentialCase, SynchronousTestCase):
+    def test_get_common_directives(self) -> None:
+        self.assertSameReplies(
+            [
+                ["CONFIG", "GET", "maxmemory"],
+                cmd(
+                    "CONFIG",
+                    "GET",
+                    "hz",
+                    "maxmemory-policy",
+                    "appendonly",
+                    "databases",
+                    normalise=pairs_unordered,
+                ),
+                cmd("CONFIG", "GET", "repl-*", normalise=pairs_unordered),
+                ["CONFIG", "GET", "repl-backlog-size"],
+                ["CONFIG", "GET", "nosuch"],
+                ["CONFIG", "GET"],
+                ["CONFIG", "SET", "hz"],
+                ["CONFIG", "SET", "hz", "15", "maxmemory"],
+                ["CONFIG", "SET", "hz", "15", "hz", "16"],
+                ["CONFIG", "SET", "nosuch", "1"],
+                ["CONFIG", "SET", "hz", "15"],
+                ["CONFIG", "GET", "hz"],
+                ["CONFIG", "SET", "hz", "10"],
+                ["CONFIG", "RESETSTAT"],
+                ["CONFIG", "HELP", "x"],
+                ["CONFIG", "nosuch"],
+                ["CONFIG"],
+            ]
+        )
+
+    def test_time_lastsave_shutdown_errors(self) -> None:
+        self.assertSameReplies(
+            [
+                cmd("TIME", normalise=shape_only),
+                cmd("LASTSAVE", normalise=shape_only),
+                ["TIME", "x"],
+                ["SHUTDOWN", "foo"],
+                ["SHUTDOWN", "ABORT"],
+                ["SHUTDOWN", "ABORT", "NOSAVE"],
+                ["SHUTDOWN", "SAVE", "NOSAVE"],
+                ["LOLWUT"],
+                ["LOLWUT", "VERSION", "1"],
+                ["LOLWUT", "VERSION", "x"],
+                cmd("LOLWUT", "VERSION", "5", normalise=lambda raw: raw[-68:]),
+            ]
+        )
+
+
+class CommandVsRedis(DifferentialCase, SynchronousTestCase):
+    def test_info_of_a_few_commands(self) -> None:
+        self.assertSameReplies(
+            [
+                ["COMMAND", "INFO", "get"],
+                cmd("COMMAND", "INFO", "mset", "nosuch", normalise=legacy_fields),
+                ["COMMAND", "INFO", "config|get"],
+                ["COMMAND", "INFO", "debug", "time", "info", "lastsave", "shutdown"],
+                cmd("COMMAND", "INFO", "incr", "echo", "ping", "set", normalise=legacy_fields),
+                ["COMMAND", "GETKEYS", "mset", "a", "1", "b", "2"],
+                ["COMMAND", "GETKEYS", "get"],
+                ["COMMAND", "GETKEYS", "set", "a"],
+                ["COMMAND", "GETKEYS", "nosuch", "a"],
+                ["COMMAND", "GETKEYS", "ping", "x"],
+                ["COMMAND", "LIST", "FILTERBY", "foo"],
+                ["COMMAND", "LIST", "FILTERBY", "module", "x"],
+                ["COMMAND", "DOCS", "nosuch"],
+                cmd("COMMAND", "COUNT", normalise=lambda raw: raw[:1]),
+                ["COMMAND", "nosuch"],
+            ]
+        )
+
+    def test_count_matches_list_of_top_level_names(self) -> None:
+        client = RawClient(self.replkv_server.port)
+        self.addCleanup(client.close)
+        count = int(client.call("COMMAND", "COUNT")[1:-2])
+        everything = client.call("COMMAND")
+        self.assertTrue(everything.startswith(b"*%d\r\n" % count))
+        self.assertEqual(any_bulk(b"$1\r\nx\r\n"), b"$<bulk>\r\n")
