@@ -1,0 +1,131 @@
+"""Unit tests for replkv.keyspace.expiry.ActiveExpiry (the active expiry cycle)."""
+
+from __future__ import annotations
+
+import time
+
+from replkv.keyspace.expiry import KEYS_PER_LOOP, ActiveExpiry
+from tests.test_keys import Harness, KeysTestCase
+
+
+class ActiveExpiryTests(KeysTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.expiry = ActiveExpiry(self.h.keyspace)
+
+    def cycle(self) -> int:
+        return self.expiry.cycle(self.h.server.config.hz)
+
+    def test_expires_keys_nobody_reads(self) -> None:
+        h = self.h
+        for i in range(50):
+            h("SET", f"k{i}", "v", "PX", "100")
+        h("SET", "later", "v", "PX", "10000")
+        h("SET", "forever", "v")
+        h.clock.advance(0.2)
+        mark = h.mark()
+        deleted = 0
+        for _ in range(20):
+            deleted += self.cycle()
+        self.assertEqual(deleted, 50)
+        self.assertEqual(sorted(h.keyspace.dbs[0].data), [b"forever", b"later"])
+        events = h.new_events(mark)
+        deletions = sorted(e for e in events if e[0] == b"DEL")
+        self.assertEqual(deletions, sorted([b"DEL", b"k%d" % i] for i in range(50)))
+        # Each deletion is its own unit: no MULTI/EXEC around them.
+        self.assertNotIn([b"MULTI"], events)
+        self.assertEqual(h.keyspace.stats_expired_keys, 50)
+
+    def test_nothing_before_the_time(self) -> None:
+        h = self.h
+        h("SET", "k", "v", "PX", "100")
+        h.clock.advance(0.05)
+        mark = h.mark()
+        self.assertEqual(self.cycle(), 0)
+        self.assertEqual(h.new_events(mark), [])
+        self.assertIn(b"k", h.keyspace.dbs[0].data)
+
+    def test_every_database(self) -> None:
+        h = self.h
+        for db in (0, 3, 15):
+            h("SELECT", db)
+            h("SET", "k", "v", "PX", "10")
+        h.clock.advance(0.02)
+        mark = h.mark()
+        self.assertEqual(self.cycle(), 3)
+        self.assertEqual(
+            h.new_events(mark),
+            [
+                [b"SELECT", b"0"], [b"DEL", b"k"],
+                [b"SELECT", b"3"], [b"DEL", b"k"],
+                [b"SELECT", b"15"], [b"DEL", b"k"],
+            ],
+        )
+
+    def test_only_on_a_master(self) -> None:
+        h = self.h
+        h("SET", "k", "v", "PX", "10")
+        h.clock.advance(0.02)
+        h.keyspace.is_master = False
+        self.assertEqual(self.cycle(), 0)
+        self.assertIn(b"k", h.keyspace.dbs[0].data)
+        self.check_replay = False
+
+    def test_low_stale_ratio_stops_the_loop(self) -> None:
+        # One expired key among many volatile ones: one sample per database per call.
+        h = self.h
+        for i in range(10 * KEYS_PER_LOOP):
+            h("SET", f"k{i:04}", "v", "PX", "10" if i == 0 else "100000")
+        h.clock.advance(0.02)
+        self.assertEqual(self.cycle(), 1)
+        self.assertEqual(self.expiry._cursors[0], KEYS_PER_LOOP)
+
+    def test_walk_reaches_every_volatile_key(self) -> None:
+        h = self.h
+        total = 10 * KEYS_PER_LOOP
+        for i in range(total):
+            h("SET", f"k{i:04}", "v", "PX", "100000")
+        h("SET", "last", "v", "PX", "10")  # the end of the walk
+        h.clock.advance(0.02)
+        calls = 0
+        while b"last" in h.keyspace.dbs[0].data:
+            self.cycle()
+            calls += 1
+            self.assertLessEqual(calls, total // KEYS_PER_LOOP + 1)
+
+    def test_new_keys_are_picked_up_after_a_pass(self) -> None:
+        h = self.h
+        h("SET", "a", "v", "PX", "100000")
+        self.cycle()
+        h("SET", "b", "v", "PX", "10")
+        h.clock.advance(0.02)
+        for _ in range(3):
+            self.cycle()
+        self.assertNotIn(b"b", h.keyspace.dbs[0].data)
+
+    def test_bounded_work_per_call(self) -> None:
+        h = self.h
+        db = h.keyspace.dbs[0]
+        total = 200_000
+        for i in range(total):  # directly: the commands would take long
+            key = b"k%d" % i
+            db.store(key, b"v")
+            db.set_expire(key, 1)
+        started = time.perf_counter()
+        deleted = self.cycle()
+        elapsed = time.perf_counter() - started
+        self.assertGreater(deleted, 0)
+        self.assertLess(deleted, total)  # stopped by its time budget
+        self.assertLess(elapsed, 1.0)  # 25 ms at hz 10, plus one pass's snapshot
+        self.check_replay = False
+
+    def test_replay_gives_the_same_data(self) -> None:
+        h = self.h
+        for i in range(30):
+            h("SET", f"k{i}", "v", "PX", str(10 * (i + 1)))
+        for step in range(10):
+            h.clock.advance(0.05)
+            self.cycle()
+            h("SET", f"new{step}", "v")
+        replayed: Harness = h.replay()
+        self.assertEqual(replayed.dataset(), h.dataset())
