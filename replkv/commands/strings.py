@@ -2,13 +2,52 @@
 
 from __future__ import annotations
 
-from replkv import errors, reply
+from replkv import errors, longdouble, reply
 from replkv.client import Client
 from replkv.commands.args import LLONG_MAX, LLONG_MIN, parse_int
 from replkv.commands.table import command
 from replkv.errors import CommandError
 
 STRING_TYPES = (bytes, bytearray)
+
+OFFSET_OUT_OF_RANGE = errors.err("offset is out of range")
+DECREMENT_OVERFLOW = errors.err("decrement would overflow")
+NAN_OR_INFINITY = errors.err("increment would produce NaN or Infinity")
+LCS_WRONGTYPE = errors.err("The specified keys must contain string values")
+LCS_LEN_AND_IDX = errors.err("If you want both the length and indexes, please just use IDX.")
+LCS_TOO_MUCH_MEMORY = errors.err(
+    "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+)
+EMPTY_BULK = b"$0\r\n\r\n"
+
+# parseExtendedStringArgumentsOrReply() flags (t_string.c: OBJ_*).
+SET_NX = 1
+SET_XX = 2
+SET_GET = 4
+KEEPTTL = 8
+PERSIST = 16
+EX = 32
+PX = 64
+EXAT = 128
+PXAT = 256
+ANY_EXPIRE = EX | PX | EXAT | PXAT
+FOR_SET = 1
+FOR_GETEX = 2
+# option → (flag, flags that must not be present, commands that take it)
+_OPTIONS: dict[bytes, tuple[int, int, int]] = {
+    b"nx": (SET_NX, SET_XX, FOR_SET),
+    b"xx": (SET_XX, SET_NX, FOR_SET),
+    b"get": (SET_GET, 0, FOR_SET),
+    b"keepttl": (KEEPTTL, PERSIST | ANY_EXPIRE, FOR_SET),
+    b"persist": (PERSIST, ANY_EXPIRE | KEEPTTL, FOR_GETEX),
+    # An expiry option excludes the other three but may repeat (the last one wins).
+    b"ex": (EX, KEEPTTL | PERSIST | EXAT | PX | PXAT, FOR_SET | FOR_GETEX),
+    b"px": (PX, KEEPTTL | PERSIST | EX | EXAT | PXAT, FOR_SET | FOR_GETEX),
+    b"exat": (EXAT, KEEPTTL | PERSIST | EX | PX | PXAT, FOR_SET | FOR_GETEX),
+    b"pxat": (PXAT, KEEPTTL | PERSIST | EX | EXAT | PX, FOR_SET | FOR_GETEX),
+}
+# flag → (ms per unit, relative to now)
+_EXPIRE_UNITS = {EX: (1000, True), PX: (1, True), EXAT: (1000, False), PXAT: (1, False)}
 
 
 def get_string(client: Client, key: bytes) -> bytes | bytearray | None:
@@ -19,95 +58,225 @@ def get_string(client: Client, key: bytes) -> bytes | bytearray | None:
     raise CommandError(errors.WRONGTYPE)
 
 
+def get_string_for_write(client: Client, key: bytes) -> bytes | bytearray | None:
+    """Like get_string(), with a write lookup."""
+    value = client.db.get_for_write(key)
+    if value is None or type(value) is bytes or type(value) is bytearray:
+        return value
+    raise CommandError(errors.WRONGTYPE)
+
+
+def check_string_length(client: Client, size: int) -> None:
+    """t_string.c: checkStringLength(); the master's stream is never refused."""
+    if size > client.server.config.proto_max_bulk_len and not client.db.keyspace.obey_master:
+        raise CommandError(errors.STRING_TOO_LONG)
+
+
 @command("get", 2, "readonly fast", keys=(1, 1, 1), group="string")
 def get(client: Client, argv: list[bytes]) -> bytes:
     value = client.db.get(argv[1])
     if value is None:
         return client.null
     if type(value) is bytes or type(value) is bytearray:
-        return b"$%d\r\n%b\r\n" % (len(value), value)
+        return b"$%d\r\n%b\r\n" % (len(value), value)  # type: ignore[str-format]
     return errors.WRONGTYPE
 
 
-def _invalid_expire(name: str) -> CommandError:
-    return CommandError(errors.invalid_expire(name))
+def parse_extended_options(argv: list[bytes], start: int, command: int) -> tuple[int, bytes]:
+    """t_string.c: parseExtendedStringArgumentsOrReply(): (flags, expire argument)."""
+    flags = 0
+    expire = b""
+    i = start
+    count = len(argv)
+    while i < count:
+        option = _OPTIONS.get(argv[i].lower())
+        if option is None:
+            raise CommandError(errors.SYNTAX)
+        flag, excluded, takers = option
+        if flags & excluded or not takers & command:
+            raise CommandError(errors.SYNTAX)
+        if flag & ANY_EXPIRE:
+            if i + 1 >= count:
+                raise CommandError(errors.SYNTAX)
+            i += 1
+            expire = argv[i]
+        flags |= flag
+        i += 1
+    return flags, expire
 
 
-def expire_at_ms(client: Client, arg: bytes, unit_ms: int, relative: bool, name: str) -> int:
-    """t_string.c: getExpireMillisecondsOrReply(): an absolute expiry time in ms."""
+def expire_at_ms(client: Client, arg: bytes, flags: int, name: str) -> int:
+    """t_string.c: getExpireMillisecondsOrReply(): the absolute expiry time in ms."""
+    unit_ms, relative = _EXPIRE_UNITS[flags & ANY_EXPIRE]
     value = parse_int(arg)
     if value <= 0 or (unit_ms == 1000 and value > LLONG_MAX // 1000):
-        raise _invalid_expire(name)
+        raise CommandError(errors.invalid_expire(name))
     value *= unit_ms
     if relative:
         value += client.db.keyspace.now_ms()
-    if value <= 0 or value > LLONG_MAX:
-        raise _invalid_expire(name)
+    if value > LLONG_MAX:  # Redis's signed overflow check
+        raise CommandError(errors.invalid_expire(name))
     return value
 
 
-_SET_FLAGS = {b"nx": 1, b"xx": 2, b"get": 4, b"keepttl": 8}
-_SET_EXPIRES = {b"ex": (1000, True), b"px": (1, True), b"exat": (1000, False), b"pxat": (1, False)}
+def set_generic(
+    client: Client,
+    argv: list[bytes],
+    flags: int,
+    key: bytes,
+    value: bytes,
+    expire: bytes,
+    name: str,
+    ok_reply: bytes = reply.OK,
+    abort_reply: bytes | None = None,
+) -> bytes:
+    """t_string.c: setGenericCommand() for SET, SETNX, SETEX and PSETEX."""
+    db = client.db
+    when = expire_at_ms(client, expire, flags, name) if flags & ANY_EXPIRE else None
+    if flags & SET_GET:
+        old = get_string(client, key)
+        result = reply.bulk_or_null(old, client.resp)
+    found = db.get_for_write(key) is not None
+    if (flags & SET_NX and found) or (flags & SET_XX and not found):
+        if flags & SET_GET:
+            return result
+        return client.null if abort_reply is None else abort_reply
+    db.store(key, value, keep_ttl=bool(flags & KEEPTTL))
+    if when is not None:
+        db.set_expire(key, when)
+        client.server.propagate(db, [b"SET", key, value, b"PXAT", b"%d" % when])
+    elif flags & SET_GET:
+        # GET may repeat, and never names an argument before the options.
+        event = argv[:3] + [arg for arg in argv[3:] if arg.lower() != b"get"]
+        client.server.propagate(db, event)
+    else:
+        client.server.propagate(db, argv)
+    return result if flags & SET_GET else ok_reply
 
 
 @command("set", -3, "write denyoom", keys=(1, 1, 1), group="string")
 def set_(client: Client, argv: list[bytes]) -> bytes:
-    db = client.db
-    key = argv[1]
     if len(argv) == 3:  # the plain SET: no options to parse
+        db = client.db
+        key = argv[1]
         db.get_for_write(key)
         db.store(key, argv[2])
         client.server.propagate(db, argv)
         return reply.OK
-    flags = 0
-    expire_arg = None
-    expire_kind = None
-    i = 3
-    while i < len(argv):
-        option = argv[i].lower()
-        flag = _SET_FLAGS.get(option)
-        if flag is not None:
-            if (flag == 1 and flags & 2) or (flag == 2 and flags & 1):
-                return errors.SYNTAX
-            if flag == 8 and expire_kind is not None:
-                return errors.SYNTAX
-            flags |= flag
-            i += 1
-            continue
-        kind = _SET_EXPIRES.get(option)
-        if kind is None or expire_kind is not None or flags & 8 or i + 1 >= len(argv):
-            return errors.SYNTAX
-        expire_kind = option
-        expire_arg = argv[i + 1]
-        i += 2
-    when = None
-    if expire_kind is not None:
-        unit, relative = _SET_EXPIRES[expire_kind]
-        when = expire_at_ms(client, expire_arg, unit, relative, "set")  # type: ignore[arg-type]
-    old = db.get_for_write(key)
-    if flags & 4 and old is not None and type(old) not in STRING_TYPES:
-        return errors.WRONGTYPE
-    if (flags & 1 and old is not None) or (flags & 2 and old is None):
-        return reply.bulk_or_null(old, client.resp) if flags & 4 else client.null
-    db.store(key, argv[2], keep_ttl=bool(flags & 8))
-    if when is not None:
-        db.set_expire(key, when)
-        if expire_kind != b"pxat":
-            event = [b"SET", key, argv[2], b"PXAT", b"%d" % when]
-        else:
-            event = [a for a in argv if a.lower() != b"get"] if flags & 4 else argv
-    elif flags & 4:
-        event = [a for j, a in enumerate(argv) if j < 3 or a.lower() != b"get"]
+    flags, expire = parse_extended_options(argv, 3, FOR_SET)
+    return set_generic(client, argv, flags, argv[1], argv[2], expire, "set")
+
+
+@command("setnx", 3, "write denyoom fast", keys=(1, 1, 1), group="string")
+def setnx(client: Client, argv: list[bytes]) -> bytes:
+    return set_generic(client, argv, SET_NX, argv[1], argv[2], b"", "setnx", reply.ONE, reply.ZERO)
+
+
+@command("setex", 4, "write denyoom", keys=(1, 1, 1), group="string")
+def setex(client: Client, argv: list[bytes]) -> bytes:
+    return set_generic(client, argv, EX, argv[1], argv[3], argv[2], "setex")
+
+
+@command("psetex", 4, "write denyoom", keys=(1, 1, 1), group="string")
+def psetex(client: Client, argv: list[bytes]) -> bytes:
+    return set_generic(client, argv, PX, argv[1], argv[3], argv[2], "psetex")
+
+
+@command("getex", -2, "write fast", keys=(1, 1, 1), group="string")
+def getex(client: Client, argv: list[bytes]) -> bytes:
+    """GETEX: never propagated as is, but as PEXPIREAT, PERSIST or DEL/UNLINK."""
+    flags, expire = parse_extended_options(argv, 2, FOR_GETEX)
+    db = client.db
+    key = argv[1]
+    value = get_string(client, key)
+    if value is None:
+        return client.null
+    when = expire_at_ms(client, expire, flags, "getex") if flags & ANY_EXPIRE else None
+    result = reply.bulk(value)
+    keyspace = db.keyspace
+    if when is None:
+        if flags & PERSIST and db.persist(key):
+            client.server.propagate(db, [b"PERSIST", key])
+    elif (
+        flags & (EXAT | PXAT)
+        and when <= keyspace.now_ms()
+        and keyspace.is_master
+        and not keyspace.obey_master
+    ):
+        # expire.c: checkAlreadyExpired(): a past absolute time deletes, on a master.
+        db.delete(key)
+        lazy = client.server.config.lazyfree_lazy_expire
+        client.server.propagate(db, [b"UNLINK" if lazy else b"DEL", key])
     else:
-        event = argv
-    client.server.propagate(db, event)
-    if flags & 4:
-        return reply.bulk_or_null(old, client.resp)
+        db.set_expire(key, when)
+        client.server.propagate(db, [b"PEXPIREAT", key, b"%d" % when])
+    return result
+
+
+@command("getdel", 2, "write fast", keys=(1, 1, 1), group="string")
+def getdel(client: Client, argv: list[bytes]) -> bytes:
+    key = argv[1]
+    value = get_string(client, key)
+    if value is None:
+        return client.null
+    client.db.delete(key)
+    client.server.propagate(client.db, [b"DEL", key])
+    return reply.bulk(value)
+
+
+@command("getset", 3, "write denyoom fast", keys=(1, 1, 1), group="string")
+def getset(client: Client, argv: list[bytes]) -> bytes:
+    """GETSET: propagated as SET key value (as Redis 7.0.15 does)."""
+    db = client.db
+    key = argv[1]
+    old = get_string(client, key)
+    db.get_for_write(key)
+    db.store(key, argv[2])
+    client.server.propagate(db, [b"SET", key, argv[2]])
+    return reply.bulk_or_null(old, client.resp)
+
+
+@command("mget", -2, "readonly fast", keys=(1, -1, 1), group="string")
+def mget(client: Client, argv: list[bytes]) -> bytes:
+    get_value = client.db.get
+    values = []
+    for key in argv[1:]:
+        value = get_value(key)
+        values.append(value if type(value) is bytes or type(value) is bytearray else None)
+    return reply.bulk_array(values, client.resp)
+
+
+def _mset_arity(argv: list[bytes], name: str) -> None:
+    if len(argv) % 2 == 0:
+        raise CommandError(errors.wrong_arity(name))
+
+
+@command("mset", -3, "write denyoom", keys=(1, -1, 2), group="string")
+def mset(client: Client, argv: list[bytes]) -> bytes:
+    _mset_arity(argv, "mset")
+    db = client.db
+    for i in range(1, len(argv), 2):
+        db.get_for_write(argv[i])
+        db.store(argv[i], argv[i + 1])
+    client.server.propagate(db, argv)
     return reply.OK
 
 
+@command("msetnx", -3, "write denyoom", keys=(1, -1, 2), group="string")
+def msetnx(client: Client, argv: list[bytes]) -> bytes:
+    _mset_arity(argv, "msetnx")
+    db = client.db
+    for i in range(1, len(argv), 2):
+        if db.get_for_write(argv[i]) is not None:
+            return reply.ZERO
+    for i in range(1, len(argv), 2):
+        db.store(argv[i], argv[i + 1])
+    client.server.propagate(db, argv)
+    return reply.ONE
+
+
 def incr_by(client: Client, key: bytes, delta: int) -> bytes:
-    """t_string.c: incrDecrCommand()."""
+    """t_string.c: incrDecrCommand(): the reply; the caller propagates on success."""
     db = client.db
     value = db.get_for_write(key)
     if value is None:
@@ -130,21 +299,265 @@ def incr_by(client: Client, key: bytes, delta: int) -> bytes:
     return reply.integer(result)
 
 
-@command("incr", 2, "write denyoom fast", keys=(1, 1, 1), group="string")
-def incr(client: Client, argv: list[bytes]) -> bytes:
-    result = incr_by(client, argv[1], 1)
+def _incr_and_propagate(client: Client, argv: list[bytes], delta: int) -> bytes:
+    result = incr_by(client, argv[1], delta)
     if result[0] == 58:  # ':' — it changed the key
         client.server.propagate(client.db, argv)
     return result
 
 
-@command("mset", -3, "write denyoom", keys=(1, -1, 2), group="string")
-def mset(client: Client, argv: list[bytes]) -> bytes:
-    if len(argv) % 2 == 0:
-        return errors.wrong_arity("mset")
+@command("incr", 2, "write denyoom fast", keys=(1, 1, 1), group="string")
+def incr(client: Client, argv: list[bytes]) -> bytes:
+    return _incr_and_propagate(client, argv, 1)
+
+
+@command("decr", 2, "write denyoom fast", keys=(1, 1, 1), group="string")
+def decr(client: Client, argv: list[bytes]) -> bytes:
+    return _incr_and_propagate(client, argv, -1)
+
+
+@command("incrby", 3, "write denyoom fast", keys=(1, 1, 1), group="string")
+def incrby(client: Client, argv: list[bytes]) -> bytes:
+    return _incr_and_propagate(client, argv, parse_int(argv[2]))
+
+
+@command("decrby", 3, "write denyoom fast", keys=(1, 1, 1), group="string")
+def decrby(client: Client, argv: list[bytes]) -> bytes:
+    delta = parse_int(argv[2])
+    if delta == LLONG_MIN:
+        return DECREMENT_OVERFLOW
+    return _incr_and_propagate(client, argv, -delta)
+
+
+@command("incrbyfloat", 3, "write denyoom fast", keys=(1, 1, 1), group="string")
+def incrbyfloat(client: Client, argv: list[bytes]) -> bytes:
+    """INCRBYFLOAT in long double arithmetic; propagated as SET key result KEEPTTL."""
     db = client.db
-    for i in range(1, len(argv), 2):
-        db.get_for_write(argv[i])
-        db.store(argv[i], argv[i + 1])
+    key = argv[1]
+    old = get_string_for_write(client, key)
+    current = longdouble.parse(old) if old is not None else longdouble.ZERO
+    increment = longdouble.parse(argv[2])
+    if current is None or increment is None:
+        return errors.NOT_FLOAT
+    try:
+        total = longdouble.add(current, increment)
+    except longdouble.NotANumber:
+        return NAN_OR_INFINITY
+    result = longdouble.format_human(total)
+    if old is None:
+        db.store(key, result)
+    else:
+        db.replace(key, result)
+    client.server.propagate(db, [b"SET", key, result, b"KEEPTTL"])
+    return b"$%d\r\n%b\r\n" % (len(result), result)
+
+
+@command("append", 3, "write denyoom fast", keys=(1, 1, 1), group="string")
+def append(client: Client, argv: list[bytes]) -> bytes:
+    """APPEND: the value becomes a mutable (raw) string and grows in place."""
+    db = client.db
+    key = argv[1]
+    tail = argv[2]
+    value = get_string_for_write(client, key)
+    if value is None:
+        db.store(key, tail)
+        length = len(tail)
+    else:
+        length = len(value) + len(tail)
+        check_string_length(client, length)
+        if type(value) is bytearray:
+            value += tail
+        else:
+            value = bytearray(value) + tail
+        db.replace(key, value)
     client.server.propagate(db, argv)
-    return reply.OK
+    return reply.integer(length)
+
+
+@command("setrange", 4, "write denyoom", keys=(1, 1, 1), group="string")
+def setrange(client: Client, argv: list[bytes]) -> bytes:
+    db = client.db
+    key = argv[1]
+    patch = argv[3]
+    offset = parse_int(argv[2])
+    if offset < 0:
+        return OFFSET_OUT_OF_RANGE
+    value = get_string_for_write(client, key)
+    created = value is None
+    if value is None:
+        if not patch:
+            return reply.ZERO
+        check_string_length(client, offset + len(patch))
+        value = bytearray(offset)
+    else:
+        if not patch:
+            return reply.integer(len(value))
+        check_string_length(client, offset + len(patch))
+        if type(value) is not bytearray:
+            value = bytearray(value)
+    end = offset + len(patch)
+    if end > len(value):
+        value.extend(bytes(end - len(value)))
+    value[offset:end] = patch
+    if created:
+        db.store(key, value)
+    else:
+        db.replace(key, value)
+    client.server.propagate(db, argv)
+    return reply.integer(len(value))
+
+
+@command("strlen", 2, "readonly fast", keys=(1, 1, 1), group="string")
+def strlen(client: Client, argv: list[bytes]) -> bytes:
+    value = get_string(client, argv[1])
+    return reply.integer(0 if value is None else len(value))
+
+
+@command("getrange", 4, "readonly", keys=(1, 1, 1), group="string")
+def getrange(client: Client, argv: list[bytes]) -> bytes:
+    """t_string.c: getrangeCommand(); SUBSTR is the same command."""
+    start = parse_int(argv[2])
+    end = parse_int(argv[3])
+    value = get_string(client, argv[1])
+    if value is None:
+        return EMPTY_BULK
+    size = len(value)
+    if start < 0 and end < 0 and start > end:
+        return EMPTY_BULK
+    if start < 0:
+        start = max(size + start, 0)
+    if end < 0:
+        end = max(size + end, 0)
+    if end >= size:
+        end = size - 1
+    if start > end or size == 0:
+        return EMPTY_BULK
+    return reply.bulk(value[start : end + 1])
+
+
+command("substr", 4, "readonly", keys=(1, 1, 1), group="string")(getrange)
+
+
+# -- LCS -----------------------------------------------------------------------------
+
+
+def _lcs_table(a: bytes, b: bytes) -> list[list[int]]:
+    """table[i][j] = length of the LCS of a[:i] and b[:j] (the vanilla DP)."""
+    width = len(b) + 1
+    previous = [0] * width
+    table = [previous]
+    for char in a:
+        row = [0] * width
+        for j in range(1, width):
+            if b[j - 1] == char:
+                row[j] = previous[j - 1] + 1
+            else:
+                up = previous[j]
+                left = row[j - 1]
+                row[j] = up if up > left else left
+        table.append(row)
+        previous = row
+    return table
+
+
+def _lcs_ranges(
+    a: bytes, b: bytes, table: list[list[int]], min_match_len: int
+) -> tuple[bytes, list[tuple[int, int, int, int]]]:
+    """Walk the table back from the end as lcsCommand() does: the LCS and the ranges."""
+    i, j = len(a), len(b)
+    idx = table[i][j]
+    result = bytearray(idx)
+    ranges = []
+    unset = len(a)  # arange_start == alen means "no range open"
+    a_start, a_end, b_start, b_end = unset, 0, 0, 0
+    while i > 0 and j > 0:
+        emit = False
+        if a[i - 1] == b[j - 1]:
+            result[idx - 1] = a[i - 1]
+            if a_start == unset:
+                a_start = a_end = i - 1
+                b_start = b_end = j - 1
+            elif a_start == i and b_start == j:
+                a_start -= 1
+                b_start -= 1
+            else:
+                emit = True
+            if a_start == 0 or b_start == 0:
+                emit = True
+            idx -= 1
+            i -= 1
+            j -= 1
+        else:
+            if table[i - 1][j] > table[i][j - 1]:
+                i -= 1
+            else:
+                j -= 1
+            if a_start != unset:
+                emit = True
+        if emit:
+            match_len = a_end - a_start + 1
+            if min_match_len == 0 or match_len >= min_match_len:
+                ranges.append((a_start, a_end, b_start, b_end))
+            a_start = unset
+    return bytes(result), ranges
+
+
+@command("lcs", -3, "readonly", keys=(1, 2, 1), group="string")
+def lcs(client: Client, argv: list[bytes]) -> bytes:
+    """LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]."""
+    db = client.db
+    a = db.get(argv[1])
+    b = db.get(argv[2])
+    if (a is not None and type(a) not in STRING_TYPES) or (
+        b is not None and type(b) not in STRING_TYPES
+    ):
+        return LCS_WRONGTYPE
+    a = bytes(a) if a is not None else b""
+    b = bytes(b) if b is not None else b""
+    get_len = get_idx = with_match_len = False
+    min_match_len = 0
+    i = 3
+    while i < len(argv):
+        option = argv[i].lower()
+        if option == b"idx":
+            get_idx = True
+        elif option == b"len":
+            get_len = True
+        elif option == b"withmatchlen":
+            with_match_len = True
+        elif option == b"minmatchlen" and i + 1 < len(argv):
+            min_match_len = max(parse_int(argv[i + 1]), 0)
+            i += 1
+        else:
+            return errors.SYNTAX
+        i += 1
+    if get_len and get_idx:
+        return LCS_LEN_AND_IDX
+    # Redis allocates (alen+1)*(blen+1) uint32 cells and refuses more than this.
+    if (len(a) + 1) * (len(b) + 1) * 4 > client.server.config.proto_max_bulk_len:
+        return LCS_TOO_MUCH_MEMORY
+    table = _lcs_table(a, b)
+    length = table[len(a)][len(b)]
+    if get_len:
+        return reply.integer(length)
+    text, ranges = _lcs_ranges(a, b, table, min_match_len)
+    if not get_idx:
+        return reply.bulk(text)
+    matches = []
+    for a_start, a_end, b_start, b_end in ranges:
+        parts = [
+            b"*2\r\n" + reply.integer(a_start) + reply.integer(a_end),
+            b"*2\r\n" + reply.integer(b_start) + reply.integer(b_end),
+        ]
+        if with_match_len:
+            parts.append(reply.integer(a_end - a_start + 1))
+        matches.append(reply.array(parts))
+    return b"".join(
+        [
+            reply.map_header(2, client.resp),
+            reply.bulk(b"matches"),
+            reply.array(matches),
+            reply.bulk(b"len"),
+            reply.integer(length),
+        ]
+    )
