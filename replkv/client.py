@@ -32,15 +32,20 @@ class Client:
         self.created_at = server.clock.seconds()
         self.last_interaction = self.created_at
         self.last_command = b"NULL"
+        # The last command looked up, for CLIENT LIST's cmd= (None after an unknown one).
+        self.last_cmd: Command | None = None
         # MULTI: the queued (command, argv) pairs, or None outside a transaction.
         self.multi: list[tuple[Command, list[bytes]]] | None = None
         self.multi_error = False
         self.watch_dirty = False
         self.watched: list[tuple[Database, bytes]] = []
+        # Watched keys that were already expired when WATCHed (multi.c: watchedKey.expired).
+        self.watched_expired: set[tuple[Database, bytes]] = set()
         # CLIENT REPLY: on, or off, or skip the next reply.
         self.reply_off = False
         self.reply_skip = False
         self.monitor = False
+        self.no_evict = False  # CLIENT NO-EVICT
         self.is_master_link = False
         self.closing = False
         self.kind = "normal"
@@ -79,6 +84,7 @@ class Client:
                 if not clients:
                     del db.watched[key]
         self.watched = []
+        self.watched_expired.clear()
         self.watch_dirty = False
 
     def address(self) -> str:

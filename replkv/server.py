@@ -19,7 +19,9 @@ from twisted.logger import Logger
 from replkv import errors, reply
 from replkv.commands import registry
 from replkv.commands.debug import protected_refusal
+from replkv.commands.monitor import redacted
 from replkv.commands.table import Command
+from replkv.commands.transactions import exec_, exec_abort
 from replkv.errors import CommandError
 from replkv.keyspace.database import Database
 from replkv.keyspace.keyspace import Keyspace
@@ -138,12 +140,15 @@ class Server:
         """server.c: processCommand(): checks, MULTI queueing, then call()."""
         cmd = registry.COMMANDS.get(argv[0].lower())
         if cmd is None:
+            client.last_cmd = None
             return self._reject(client, errors.unknown_command(argv))
         if cmd.subcommands is not None and len(argv) > 1:
             sub = cmd.subcommands.get(argv[1].lower())
             if sub is None:
+                client.last_cmd = None
                 return self._reject(client, errors.unknown_subcommand(argv[1], cmd.name))
             cmd = sub
+        client.last_cmd = cmd
         arity = cmd.arity
         if (arity > 0 and arity != len(argv)) or len(argv) < -arity:
             return self._reject(client, errors.wrong_arity(cmd.name), cmd)
@@ -161,8 +166,6 @@ class Server:
             if argv[0].lower() not in _NOT_QUEUED:
                 client.multi.append((cmd, argv))
                 return reply.QUEUED
-        if self.monitors:
-            self.feed_monitors(client, argv)
         return self.call(client, cmd, argv)
 
     def _reject(self, client: Client, error: bytes, cmd: Command | None = None) -> bytes:
@@ -171,6 +174,8 @@ class Server:
             client.multi_error = True
         if cmd is not None:
             cmd.rejected_calls += 1
+            if cmd.handler is exec_:
+                error = exec_abort(client, error)
         self.stats.count_error(error)
         return error
 
@@ -190,6 +195,9 @@ class Server:
             cmd.failed_calls += 1
             self.stats.count_error(result)
         self.stats.total_commands_processed += 1
+        # After the command, as Redis 7.0's call() does: EXEC shows after its commands.
+        if self.monitors and not cmd.is_admin and "skip_monitor" not in cmd.flags:
+            self.feed_monitors(client, argv)
         if self._unit and not self._depth:
             self.flush_unit()
         return result
@@ -245,7 +253,7 @@ class Server:
         """replicationFeedMonitors(): `+<time> [<db> <addr>] "arg" …`."""
         now = self.clock.seconds()
         source = "lua" if client.kind == "lua" else client.address() or "unix"
-        args = " ".join(_quote_monitor_arg(a) for a in argv)
+        args = " ".join(_quote_monitor_arg(a) for a in redacted(argv))
         line = b"+%.6f [%d %s] %s\r\n" % (now, client.db.id, source.encode(), args.encode())
         for monitor in self.monitors:
             monitor.send(line)

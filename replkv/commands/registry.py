@@ -17,6 +17,7 @@ FAMILIES = (
     "server",
     "introspection",
     "clients",
+    "monitor",
     "debug",
 )
 

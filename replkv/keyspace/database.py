@@ -133,26 +133,57 @@ class Database:
     def flush(self) -> int:
         """Remove every key; returns how many there were."""
         removed = len(self.data)
-        if self.watched:
-            for key in list(self.watched):
-                if key in self.data:
-                    self.touch(key)
+        # Watched keys that existed are touched once they are gone (touchAllWatchedKeysInDb).
+        existed = [key for key in self.watched if key in self.data] if self.watched else []
         self.data = {}
         self.expires = {}
+        for key in existed:
+            self.touch(key)
         return removed
 
     # -- WATCH -----------------------------------------------------------------------
 
     def touch(self, key: bytes) -> None:
-        """multi.c: touchWatchedKey(): a write to key aborts the watchers' EXEC."""
+        """multi.c: touchWatchedKey(): a write to key aborts the watchers' EXEC.
+
+        A key that was already expired when WATCHed and is now gone (deleted by
+        expiry, or flushed) is no logical change: its flag is cleared instead.
+        """
         clients = self.watched.get(key)
         if clients:
             for client in clients:
+                if client.watched_expired and (self, key) in client.watched_expired:
+                    if key not in self.data:
+                        client.watched_expired.discard((self, key))
+                        continue
+                client.watch_dirty = True
+
+    def touch_swapped(self, other: Database, now_ms: int) -> None:
+        """SWAPDB: touch this database's watched keys, about to be replaced by other's.
+
+        multi.c: touchAllWatchedKeysInDb(emptied, replaced_with), expired flags included.
+        """
+        for key, clients in self.watched.items():
+            here = key in self.data
+            there = key in other.data
+            if not (here or there):
+                continue
+            there_expired = there and other.is_expired(key, now_ms)
+            for client in clients:
+                flagged = (self, key) in client.watched_expired
+                if flagged:
+                    if not there:
+                        client.watched_expired.discard((self, key))
+                        continue
+                    if there_expired:
+                        continue
+                elif not here and there_expired:
+                    client.watched_expired.add((self, key))
+                    continue
                 client.watch_dirty = True
 
     def touch_all(self) -> None:
-        """Mark every watcher of this database dirty (SWAPDB, FLUSH*)."""
+        """Mark every watcher of this database dirty."""
         for clients in self.watched.values():
             for client in clients:
                 client.watch_dirty = True
-

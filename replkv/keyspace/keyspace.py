@@ -43,10 +43,9 @@ class Keyspace:
     def swap(self, a: int, b: int) -> None:
         """SWAPDB: exchange the contents of two databases."""
         first, second = self.dbs[a], self.dbs[b]
-        first.touch_all()
-        second.touch_all()
+        # Watchers stay with their database number and see the keys now there.
+        now = self.now_ms()
+        first.touch_swapped(second, now)
+        second.touch_swapped(first, now)
         first.data, second.data = second.data, first.data
         first.expires, second.expires = second.expires, first.expires
-        # Watchers stay with their database number, and see the keys now there.
-        first.touch_all()
-        second.touch_all()
