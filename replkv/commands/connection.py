@@ -7,6 +7,7 @@ import hmac
 from replkv import REDIS_VERSION, errors, reply
 from replkv.client import Client
 from replkv.commands.args import parse_int
+from replkv.commands.clients import validate_name
 from replkv.commands.table import command
 from replkv.errors import CommandError
 
@@ -16,10 +17,12 @@ AUTH_NOT_CONFIGURED = errors.err(
 )
 HELLO_NOAUTH = (
     b"-NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-    b"HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+    b"HELLO AUTH <user> <pass> option can be used to authenticate the client and "
     b"select the RESP protocol version at the same time\r\n"
 )
 NOPROTO = b"-NOPROTO unsupported protocol version\r\n"
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+INT_RANGE = errors.err("value is out of range, value must between -2147483648 and 2147483647")
 
 
 @command("ping", -1, "fast sentinel", group="connection", summary="Ping the server")
@@ -31,7 +34,7 @@ def ping(client: Client, argv: list[bytes]) -> bytes:
     return reply.PONG
 
 
-@command("echo", 2, "fast", group="connection", summary="Echo the given string")
+@command("echo", 2, "loading stale fast", group="connection", summary="Echo the given string")
 def echo(client: Client, argv: list[bytes]) -> bytes:
     return reply.bulk(argv[1])
 
@@ -44,7 +47,9 @@ def quit_(client: Client, argv: list[bytes]) -> bytes:
 
 @command("select", 2, "loading stale fast", group="connection")
 def select(client: Client, argv: list[bytes]) -> bytes:
-    index = parse_int(argv[1], errors.err("value is not an integer or out of range"))
+    index = parse_int(argv[1])
+    if not INT_MIN <= index <= INT_MAX:
+        return INT_RANGE  # getIntFromObjectOrReply()
     if not 0 <= index < len(client.server.keyspace.dbs):
         return errors.DB_INDEX
     client.select(index)
@@ -122,6 +127,9 @@ def hello(client: Client, argv: list[bytes]) -> bytes:
             i += 3
         elif option == b"setname" and left >= 1:
             name = argv[i + 1]
+            invalid = validate_name(name)  # checked while parsing, before authenticating
+            if invalid is not None:
+                return invalid
             i += 2
         else:
             return errors.err("Syntax error in HELLO option '%s'" % argv[i].decode("latin-1"))
@@ -133,11 +141,6 @@ def hello(client: Client, argv: list[bytes]) -> bytes:
     if not client.authenticated:
         return HELLO_NOAUTH
     if name is not None:
-        from replkv.commands.clients import validate_name
-
-        invalid = validate_name(name)
-        if invalid is not None:
-            return invalid
         client.name = name
     client.set_resp(version)
     return hello_reply(client)
@@ -153,6 +156,7 @@ def reset(client: Client, argv: list[bytes]) -> bytes:
     client.set_resp(2)
     client.name = b""
     client.reply_off = client.reply_skip = False
+    client.no_evict = False
     if client.monitor:
         client.monitor = False
         if client in client.server.monitors:

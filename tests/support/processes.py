@@ -106,7 +106,7 @@ class ServerProcess:
 
 
 def ping_answers(port: int, timeout: float = 1.0) -> bool:
-    """True if a fresh connection to `port` gets +PONG for an inline PING."""
+    """True if a fresh connection to `port` gets +PONG (or -NOAUTH) for an inline PING."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
             sock.sendall(b"PING\r\n")
@@ -116,7 +116,8 @@ def ping_answers(port: int, timeout: float = 1.0) -> bool:
                 if not data:
                     return False
                 reply += data
-            return reply == b"+PONG\r\n"
+            # A server started with requirepass is up when it asks for AUTH.
+            return reply == b"+PONG\r\n" or reply.startswith(b"-NOAUTH ")
     except OSError:
         return False
 
