@@ -145,15 +145,13 @@ def _exact_hex(int_part: bytes, frac_part: bytes, exp_text: bytes | None) -> Fra
 def parse(text: bytes | bytearray) -> LongDouble | None:
     """util.c: string2ld(): the long double strtold() reads, or None if Redis refuses it.
 
-    Refused: empty or too long strings, leading whitespace, trailing garbage, NaN,
+    Refused: empty or too long strings, leading whitespace, trailing garbage (a NUL
+    included, since strtold() must consume all slen bytes), NaN,
     and values whose conversion overflows or underflows to zero (ERANGE).
     """
     if not text or len(text) >= MAX_LONG_DOUBLE_CHARS:
         return None
-    data = bytes(text)
-    nul = data.find(b"\0")
-    if nul >= 0:
-        data = data[:nul]  # strtold() stops at the C string's end
+    data = bytes(text)  # a NUL stops strtold() short of the end: refused below
     match = _DECIMAL.fullmatch(data)
     if match is not None:
         sign, int_part, frac_part, only_frac, exp_text = match.groups()

@@ -58,9 +58,10 @@ class ParseTests(SynchronousTestCase):
         self.assertIsNone(parse(b"1" + b"0" * (longdouble.MAX_LONG_DOUBLE_CHARS - 1)))
         self.assertIsNotNone(parse(b"0." + b"1" * (longdouble.MAX_LONG_DOUBLE_CHARS - 3)))
 
-    def test_nul_ends_the_string(self) -> None:
-        # strtold() sees a C string: what follows a NUL is never read.
-        self.assertEqual(parse(b"12\x00abc"), 12)
+    def test_nul_is_trailing_garbage(self) -> None:
+        # strtold() stops at the NUL, short of the length Redis checks it consumed.
+        self.assertIsNone(parse(b"12\x00abc"))
+        self.assertIsNone(parse(b"12\x00"))
 
     def test_exact_zero_is_not_an_underflow(self) -> None:
         self.assertEqual(parse(b"0e-5000"), 0)
