@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from twisted.internet.interfaces import IDelayedCall
 
-from replkv.commands import registry
+from replkv.commands.table import lookup
 
 if TYPE_CHECKING:
     from replkv.client import Client
@@ -81,7 +81,7 @@ class ClientPause:
         return True
 
     def _affects(self, client: Client, argv: list[bytes]) -> bool:
-        cmd = registry.lookup(argv)
+        cmd = lookup(argv)
         if cmd is None or cmd.handler is None:
             return False  # rejected before the pause check, as in processCommand()
         arity = cmd.arity
