@@ -51,15 +51,18 @@ def unknown_command(argv: list[bytes]) -> bytes:
         if len(args) >= 128:
             break
         args += b"'%b' " % arg[: 128 - len(args)]
-    return b"-ERR unknown command '%b', with args beginning with: %b\r\n" % (
-        argv[0][:128],
-        args,
+    return _one_line(
+        b"-ERR unknown command '%b', with args beginning with: %b" % (argv[0][:128], args)
     )
 
 
 def unknown_subcommand(sub: bytes, container: str) -> bytes:
     """Redis 7.0: `unknown subcommand 'x'. Try CONFIG HELP.`"""
-    return b"-ERR unknown subcommand '%b'. Try %b HELP.\r\n" % (
-        sub[:128],
-        container.upper().encode(),
+    return _one_line(
+        b"-ERR unknown subcommand '%b'. Try %b HELP." % (sub[:128], container.upper().encode())
     )
+
+
+def _one_line(error: bytes) -> bytes:
+    """An error line with the client's CR/LF turned into spaces, as Redis does."""
+    return error.replace(b"\r", b" ").replace(b"\n", b" ") + b"\r\n"

@@ -8,6 +8,7 @@ commands, malformed frames, limits) to the Python reader at the exact command bo
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from zope.interface import Interface, implementer
@@ -70,9 +71,17 @@ def _parse_length(line: bytes) -> int | None:
     body = line[1:] if line[:1] == b"-" else line
     if not body.isdigit() or not body.isascii():
         return None
-    if body[:1] == b"0" and len(body) > 1:
+    if body[:1] == b"0" and (len(body) > 1 or body is not line):  # "00", "-0"
         return None
     return int(line)
+
+
+def _find_line_end(buf: bytes, start: int, char: bytes) -> int:
+    """strchr() from start: the index of char, or -1 if absent or after a NUL."""
+    end = buf.find(char, start)
+    if end > start and buf.find(b"\0", start, end) >= 0:
+        return -1
+    return end
 
 
 @implementer(IRequestReader)
@@ -112,7 +121,7 @@ class PythonRequestReader:
     def _line(self, start: int, too_big: str) -> int | None:
         """Index of the '\\r' ending the line at `start`, or None if not all here yet."""
         buf = self._buf
-        end = buf.find(b"\r", start)
+        end = _find_line_end(buf, start, b"\r")
         if end < 0:
             if len(buf) - start > INLINE_MAX_SIZE:
                 raise ProtocolError(too_big)
@@ -141,7 +150,7 @@ class PythonRequestReader:
         while len(args) < count:
             if pos >= len(buf):
                 return None
-            end = buf.find(b"\r", pos)
+            end = _find_line_end(buf, pos, b"\r")
             if end < 0 or end + 1 >= len(buf):
                 if end < 0 and len(buf) - pos > INLINE_MAX_SIZE:
                     raise ProtocolError("Protocol error: too big bulk count string")
@@ -165,7 +174,7 @@ class PythonRequestReader:
 
     def _inline(self) -> list[bytes] | None:
         buf = self._buf
-        end = buf.find(b"\n", self._pos)
+        end = _find_line_end(buf, self._pos, b"\n")
         if end < 0:
             if len(buf) - self._pos > INLINE_MAX_SIZE:
                 raise ProtocolError("Protocol error: too big inline request")
@@ -202,10 +211,16 @@ class HiredisRequestReader:
         self._window_size = 0
         self._consumed = 0
         self._fallback: PythonRequestReader | None = None
+        self._last = b""  # the end of the previous chunk, for headers split across reads
 
     def feed(self, data: bytes) -> None:
-        if self._fallback is None and not self._limits.authenticated:
+        if self._fallback is None and (
+            not self._limits.authenticated
+            or _HUGE_COUNT.search(data)
+            or _HUGE_COUNT.search(self._last + data[:16])
+        ):
             self._fall_back()
+        self._last = data[-16:]
         if self._fallback is not None:
             self._fallback.feed(data)
             return
@@ -289,6 +304,11 @@ def _all_bulk(command: list[object]) -> bool:
             return False
     return True
 
+
+# A multibulk count of a million or more: hiredis would allocate the whole list up
+# front (and free it item by item on error), stalling the reactor; such frames, or
+# payload bytes that merely look like one, go through the Python reader instead.
+_HUGE_COUNT = re.compile(rb"\*[1-9][0-9]{6}")
 
 _DIGITS = [len(b"%d" % i) for i in range(10000)]
 

@@ -46,6 +46,13 @@ VECTORS: list[tuple[bytes, list[list[bytes]], str | None]] = [
     (b"*2147483648\r\n", [], "Protocol error: invalid multibulk length"),
     (b"*1\r\n$abc\r\n", [], "Protocol error: invalid bulk length"),
     (b"*1\r\n$-1\r\n", [], "Protocol error: invalid bulk length"),
+    (b"*1\r\n$-0\r\n", [], "Protocol error: invalid bulk length"),
+    (b"*-0\r\n", [], "Protocol error: invalid multibulk length"),
+    # Redis finds line ends with strchr(): a NUL hides the newline after it.
+    (b"PI\x00NG\r\nPING\r\n", [], None),
+    (b"*1\x00\r\n$4\r\nPING\r\n", [], None),
+    (b"*1000000\r\n$4\r\nPING\r\n", [], None),
+    (b"*1048577\r\n$1\r\na\r\n:x\r\n", [], "Protocol error: expected '$', got ':'"),
     (b"*1\r\n$600000000\r\n", [], "Protocol error: invalid bulk length"),
     (b"*1\r\nfoo\r\n", [], "Protocol error: expected '$', got 'f'"),
     (b"*1\r\n$4\r\nPING\r\n*1\r\n:4\r\n", [[b"PING"]], "Protocol error: expected '$', got ':'"),
