@@ -54,12 +54,15 @@ class ReplkvService(MultiService):
                 child._raiseSynchronously = True
         super().startService()
         log.info(
-            "replkv ready to accept connections on port {port}", port=self.config.port
+            "replkv ready to accept connections on port {port} ({reactor})",
+            port=self.config.port,
+            reactor=type(self.reactor).__name__,
         )
 
     def cron(self) -> None:
         """serverCron(): periodic work, hz times a second."""
-        if self.server.active_expire_enabled:
+        # activeExpireCycle() does nothing while clients are paused.
+        if self.server.active_expire_enabled and not self.server.keyspace.expiry_paused:
             self.expiry.cycle(self.config.hz)
         self.server.stats.expired_stale_perc = self.expiry.stale_percent
 

@@ -7,10 +7,15 @@ import sys
 from twisted.application.service import MultiService
 from twisted.python import usage
 
+from replkv import reactor as replkv_reactor
 from replkv.config import Config, ConfigError
 from replkv.splitargs import split_args
 
 DEFAULT_BIND = "127.0.0.1"
+
+# twistd loads this module before it touches the reactor, unless --reactor was given:
+# use the leaner epoll reactor.
+replkv_reactor.install()
 
 
 class Options(usage.Options):
