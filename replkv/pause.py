@@ -40,12 +40,14 @@ class ClientPause:
         """pauseClients(): the most restrictive mode and the latest end win."""
         self.mode = max(self.mode, mode)
         self.end_ms = max(self.end_ms, end_ms)
+        self.server.keyspace.expiry_paused = True
         self._schedule()
 
     def unpause(self) -> None:
         """unpauseClients(): end the pause and run what was held."""
         self.mode = 0
         self.end_ms = 0
+        self.server.keyspace.expiry_paused = False
         if self._timer is not None and self._timer.active():
             self._timer.cancel()
         self._timer = None

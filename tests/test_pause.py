@@ -136,3 +136,21 @@ class PauseTests(SynchronousTestCase):
             b"Try CLIENT HELP.\r\n",
         )
         self.assertIsNone(self.server.pause)
+
+    def test_expired_keys_are_hidden_not_deleted_while_paused(self) -> None:
+        admin, _ = self.connect()
+        client, out = self.connect()
+        client.dataReceived(b"SET k v PX 100\r\n")
+        self.take(out)
+        admin.dataReceived(b"CLIENT PAUSE 1000 WRITE\r\n")
+        self.clock.advance(0.2)
+        client.dataReceived(b"GET k\r\n")
+        self.assertEqual(self.take(out), b"$-1\r\n")
+        db = self.server.keyspace.dbs[0]
+        self.assertIn(b"k", db.data)
+        offset = self.server.log.end_offset
+        self.clock.advance(1)
+        client.dataReceived(b"GET k\r\n")
+        self.assertEqual(self.take(out), b"$-1\r\n")
+        self.assertNotIn(b"k", db.data)
+        self.assertGreater(self.server.log.end_offset, offset)  # the DEL event, after the pause

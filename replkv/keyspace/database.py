@@ -54,6 +54,8 @@ class Database:
         keyspace = self.keyspace
         if keyspace.obey_master:
             return value  # the master's stream sees keys as its master does
+        if keyspace.expiry_paused:
+            return None  # CLIENT PAUSE keeps the dataset constant: hidden, not deleted
         if keyspace.is_master:
             self.expire_now(key)
         elif write:

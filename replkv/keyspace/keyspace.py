@@ -28,6 +28,8 @@ class Keyspace:
         self.stats_expired_keys = 0
         # A fixed time while set (MULTI/EXEC, replays) so one unit sees one clock.
         self.frozen_ms: int | None = None
+        # While clients are paused expired keys are hidden but not deleted (expireIfNeeded()).
+        self.expiry_paused = False
 
     def now_ms(self) -> int:
         """The current time in ms, as expiry sees it."""
