@@ -43,6 +43,7 @@ class ClientProtocol(Client, Protocol):
         if self.closing:
             return
         self.server.stats.total_net_input_bytes += len(data)
+        self.last_interaction = self.server.clock.seconds()  # CLIENT LIST idle=
         try:
             self.reader.feed(data)
         except QueryBufferLimit:

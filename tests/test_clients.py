@@ -227,3 +227,12 @@ class MonitorTests(ClientsTestCase):
             redacted([b"hello", b"4", b"auth", b"u", b"p"]), [b"hello", b"4", b"auth", b"u", b"p"]
         )
         self.assertEqual(redacted([b"get", b"k"]), [b"get", b"k"])
+
+    def test_idle_counts_from_last_read(self) -> None:
+        client, out = self.connect()
+        other, other_out = self.connect()
+        self.clock.advance(5)
+        self.ask(client, out, b"PING")
+        self.clock.advance(3)
+        line = self.ask(other, other_out, b"CLIENT LIST ID %d" % client.id)
+        self.assertIn(b" age=8 idle=3 ", line)
