@@ -128,6 +128,11 @@ def verbatim(text: bytes, resp: int, kind: bytes = b"txt") -> bytes:
 
 def encode_command(argv: list[bytes]) -> bytes:
     """A command as a RESP multibulk: the form of events on the log and the wire."""
+    if len(argv) == 3:  # SET k v, HSET-like, … : one formatting operation
+        a, b, c = argv
+        return b"*3\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (
+            len(a), a, len(b), b, len(c), c
+        )
     return b"*%d\r\n%b" % (
         len(argv),
         b"".join([b"$%d\r\n%b\r\n" % (len(a), a) for a in argv]),

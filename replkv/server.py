@@ -37,6 +37,9 @@ MULTI_EVENT = reply.encode_command([b"MULTI"])
 EXEC_EVENT = reply.encode_command([b"EXEC"])
 _SELECT_EVENTS = [reply.encode_command([b"SELECT", b"%d" % i]) for i in range(16)]
 
+# Command lookup by name as sent: lower-case names plus their upper-case forms.
+_COMMANDS = registry.COMMANDS_ANY_CASE
+
 # Commands that run at once inside MULTI instead of being queued (multi.c).
 _NOT_QUEUED = frozenset([b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"])
 
@@ -138,7 +141,10 @@ class Server:
 
     def execute(self, client: Client, argv: list[bytes]) -> bytes | None:
         """server.c: processCommand(): checks, MULTI queueing, then call()."""
-        cmd = registry.COMMANDS.get(argv[0].lower())
+        name = argv[0]
+        cmd = _COMMANDS.get(name)  # names as sent are usually all upper or lower case
+        if cmd is None:
+            cmd = _COMMANDS.get(name.lower())
         if cmd is None:
             client.last_cmd = None
             return self._reject(client, errors.unknown_command(argv))
@@ -191,7 +197,7 @@ class Server:
             self._depth -= 1
         cmd.usec += (perf_counter_ns() - started) // 1000
         cmd.calls += 1
-        if result is not None and result[:1] == b"-":
+        if result is not None and result[0] == 45:  # '-': an error reply
             cmd.failed_calls += 1
             self.stats.count_error(result)
         self.stats.total_commands_processed += 1
@@ -220,6 +226,9 @@ class Server:
         unit = self._unit
         self._unit = []
         self.dirty += len(unit)
+        if len(unit) == 1 and unit[0][0] == self.log_db:  # the common case: one event
+            self.log.append(reply.encode_command(unit[0][1]))
+            return
         parts: list[bytes] = []
         first_db = unit[0][0]
         if first_db != self.log_db:
