@@ -1,0 +1,1 @@
+"""replkv test suite: unit tests here, integration/ and interop/ with real processes."""

@@ -1,0 +1,1 @@
+"""Tests against real replkv processes."""

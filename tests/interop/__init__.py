@@ -1,0 +1,1 @@
+"""Tests comparing replkv with a real redis-server and real clients."""
