@@ -36,7 +36,7 @@ class Database:
         value = self.data.get(key)
         if value is not None and self.expires:
             when = self.expires.get(key)
-            if when is not None and when <= self.keyspace.now_ms():
+            if when is not None and when < self.keyspace.now_ms():
                 return self._expired(key, value, write=False)
         return value
 
@@ -45,7 +45,7 @@ class Database:
         value = self.data.get(key)
         if value is not None and self.expires:
             when = self.expires.get(key)
-            if when is not None and when <= self.keyspace.now_ms():
+            if when is not None and when < self.keyspace.now_ms():
                 return self._expired(key, value, write=True)
         return value
 
@@ -84,9 +84,9 @@ class Database:
         return iter(self.data)
 
     def is_expired(self, key: bytes, now_ms: int) -> bool:
-        """Whether key has an expiry at or before now_ms (no side effects)."""
+        """Whether key expired before now_ms (db.c: keyIsExpired(): now > when)."""
         when = self.expires.get(key)
-        return when is not None and when <= now_ms
+        return when is not None and when < now_ms
 
     # -- mutations -------------------------------------------------------------------
 

@@ -63,7 +63,7 @@ class ActiveExpiry:
             if when is None:
                 continue
             sampled += 1
-            if when <= now:
+            if when < now:  # now > when, as activeExpireCycleTryExpire()
                 db.expire_now(key)
                 expired += 1
         self._cursors[db.id] = end
