@@ -35,23 +35,30 @@ class ReplkvService(MultiService):
         self.server.shutdown_hook = self.shutdown
         self.expiry = ActiveExpiry(self.server.keyspace)
         factory = ClientFactory(self.server)
-        for address in config.bind:
+        self._required_listeners: list[StreamServerEndpointService] = []
+        for address, optional in listen_addresses(config.bind):
             endpoint_type = TCP6ServerEndpoint if ":" in address else TCP4ServerEndpoint
             endpoint = endpoint_type(
                 reactor, config.port, backlog=config.tcp_backlog, interface=address
             )
-            StreamServerEndpointService(endpoint, factory).setServiceParent(self)
+            listener = StreamServerEndpointService(endpoint, factory)
+            listener.setServiceParent(self)
+            if not optional:
+                self._required_listeners.append(listener)
         self._cron = TimerService(1 / max(config.hz, 1), self.cron)
         self._cron.clock = reactor
         self._cron.setServiceParent(self)
+        config.observe("hz", self._hz_changed)
+        config.observe("repl-backlog-size", self._backlog_size_changed)
 
     def startService(self) -> None:
         if self.config.dir:
             os.makedirs(self.config.dir, exist_ok=True)
             os.chdir(self.config.dir)
-        for child in self:
-            if isinstance(child, StreamServerEndpointService):
-                child._raiseSynchronously = True
+        for listener in self._required_listeners:
+            # A bind address that cannot be listened on stops start-up, as in Redis;
+            # an optional one ("-addr") is only logged.
+            listener._raiseSynchronously = True
         super().startService()
         log.info(
             "replkv ready to accept connections on port {port} ({reactor})",
@@ -66,9 +73,32 @@ class ReplkvService(MultiService):
             self.expiry.cycle(self.config.hz)
         self.server.stats.expired_stale_perc = self.expiry.stale_percent
 
+    def _hz_changed(self, hz: int) -> None:
+        loop = getattr(self._cron, "_loop", None)
+        if loop is not None:
+            loop.interval = 1 / max(hz, 1)
+
+    def _backlog_size_changed(self, size: int) -> None:
+        self.server.log.retention = size  # type: ignore[attr-defined]
+
     def shutdown(self) -> None:
         """SHUTDOWN: stop the reactor (twistd then stops every service)."""
         self.reactor.callLater(0, self.reactor.stop)  # type: ignore[attr-defined]
+
+
+def listen_addresses(bind: list[str]) -> list[tuple[str, bool]]:
+    """Redis's bind list as (interface, optional): `*` is every IPv4 address, `::*`
+    every IPv6 one, and a leading `-` marks an address that may be unavailable."""
+    addresses = []
+    for entry in bind:
+        optional = entry.startswith("-")
+        address = entry[1:] if optional else entry
+        if address == "*":
+            address = "0.0.0.0"
+        elif address == "::*":
+            address = "::"
+        addresses.append((address, optional))
+    return addresses
 
 
 def make_service(config: Config) -> MultiService:
