@@ -49,14 +49,3 @@ def parse_float(arg: bytes | bytearray, error: bytes = errors.NOT_FLOAT) -> floa
         raise CommandError(error)
     return value
 
-
-def format_long_double(value: float) -> bytes:
-    """Redis's %.17Lf-then-trim output for INCRBYFLOAT results (humanfriendly mode)."""
-    if math.isinf(value):
-        return b"inf" if value > 0 else b"-inf"
-    text = b"%.17f" % value
-    if b"." in text:
-        text = text.rstrip(b"0").rstrip(b".")
-    if text == b"-0":
-        text = b"0"
-    return text
