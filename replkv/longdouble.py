@@ -142,6 +142,10 @@ def _exact_hex(int_part: bytes, frac_part: bytes, exp_text: bytes | None) -> Fra
     return Fraction(mantissa, 1 << -exponent)
 
 
+# The numerals strtold() reads, each with what gives its exact value.
+_NUMBER_FORMS = ((_DECIMAL, _exact_decimal), (_HEX, _exact_hex))
+
+
 def parse(text: bytes | bytearray) -> LongDouble | None:
     """util.c: string2ld(): the long double strtold() reads, or None if Redis refuses it.
 
@@ -152,24 +156,19 @@ def parse(text: bytes | bytearray) -> LongDouble | None:
     if not text or len(text) >= MAX_LONG_DOUBLE_CHARS:
         return None
     data = bytes(text)  # a NUL stops strtold() short of the end: refused below
-    match = _DECIMAL.fullmatch(data)
-    if match is not None:
-        sign, int_part, frac_part, only_frac, exp_text = match.groups()
-        if only_frac is not None:
-            int_part, frac_part = b"", only_frac
-        exact = _exact_decimal(int_part, frac_part or b"", exp_text)
-    else:
-        match = _HEX.fullmatch(data)
+    for pattern, exact_value in _NUMBER_FORMS:
+        match = pattern.fullmatch(data)
         if match is not None:
             sign, int_part, frac_part, only_frac, exp_text = match.groups()
             if only_frac is not None:
                 int_part, frac_part = b"", only_frac
-            exact = _exact_hex(int_part, frac_part or b"", exp_text)
-        else:
-            match = _INFINITY.fullmatch(data)
-            if match is None:
-                return None  # garbage, whitespace, or NaN
-            return -INF if match.group(1) == b"-" else INF
+            exact = exact_value(int_part, frac_part or b"", exp_text)
+            break
+    else:
+        match = _INFINITY.fullmatch(data)
+        if match is None:
+            return None  # garbage, whitespace, or NaN
+        return -INF if match.group(1) == b"-" else INF
     if exact is None:
         return None  # overflow: ERANGE with HUGE_VALL
     value = round_to_long_double(exact)
