@@ -100,15 +100,7 @@ def command(
     **info: Any,
 ) -> Callable[[Handler], Handler]:
     """Declare a command implemented by the decorated handler."""
-
-    def register(handler: Handler) -> Handler:
-        first, last, step = keys
-        COMMANDS[name.encode()] = Command(
-            name, handler, arity, _flags(flags), first, last, step, **info
-        )
-        return handler
-
-    return register
+    return _declare(COMMANDS, name, name, arity, flags, keys, info)
 
 
 def container(name: str, flags: str = "", **info: Any) -> Command:
@@ -127,13 +119,26 @@ def subcommand(
     **info: Any,
 ) -> Callable[[Handler], Handler]:
     """Declare `parent name` (e.g. CONFIG GET); arity counts the parent, as in Redis."""
+    owner = COMMANDS[parent.encode()]
+    assert owner.subcommands is not None, parent
+    return _declare(owner.subcommands, name, f"{parent}|{name}", arity, flags, keys, info)
+
+
+def _declare(
+    table: dict[bytes, Command],
+    name: str,
+    full_name: str,
+    arity: int,
+    flags: str,
+    keys: tuple[int, int, int],
+    info: dict[str, Any],
+) -> Callable[[Handler], Handler]:
+    """A decorator that enters its handler in table under name."""
 
     def register(handler: Handler) -> Handler:
         first, last, step = keys
-        owner = COMMANDS[parent.encode()]
-        assert owner.subcommands is not None, parent
-        owner.subcommands[name.encode()] = Command(
-            f"{parent}|{name}", handler, arity, _flags(flags), first, last, step, **info
+        table[name.encode()] = Command(
+            full_name, handler, arity, _flags(flags), first, last, step, **info
         )
         return handler
 
