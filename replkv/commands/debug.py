@@ -14,6 +14,7 @@ from twisted.logger import Logger
 
 from replkv import errors, reply
 from replkv.client import Client
+from replkv.commands.args import try_int
 from replkv.commands.table import command
 from replkv.keyspace.digest import dataset_digest, key_digest
 
@@ -89,22 +90,11 @@ def atoi(text: bytes) -> int:
 
 def string_encoding(value: bytes | bytearray) -> str:
     """OBJECT ENCODING of a string value: int, embstr or raw (object.c: tryObjectEncoding())."""
-    if len(value) <= 20 and _is_long(value):
+    if len(value) <= 20 and try_int(value) is not None:
         return "int"
     if type(value) is bytes and len(value) <= EMBSTR_SIZE_LIMIT:
         return "embstr"
     return "raw"
-
-
-def _is_long(value: bytes | bytearray) -> bool:
-    """util.c: string2l(): a canonical decimal that fits a long."""
-    text = bytes(value)
-    if text == b"0":
-        return True
-    digits = text[1:] if text[:1] == b"-" else text
-    if not digits.isdigit() or digits[:1] == b"0":
-        return False
-    return -(2**63) <= int(text) < 2**63
 
 
 def _length_prefix(length: int) -> int:
@@ -118,7 +108,7 @@ def _length_prefix(length: int) -> int:
 
 def serialized_string_length(value: bytes | bytearray) -> int:
     """rdb.c: rdbSaveRawString() size, without LZF (an approximation for long strings)."""
-    if len(value) <= 11 and _is_long(value):
+    if len(value) <= 11 and try_int(value) is not None:
         number = int(value)
         if -(2**7) <= number < 2**7:
             return 2
@@ -142,7 +132,7 @@ def _describe(value: Any) -> tuple[str, int]:
             else:
                 size += 8
     if isinstance(value, (set, frozenset)):
-        encoding = "intset" if all(_is_long(m) for m in value) else "hashtable"
+        encoding = "intset" if all(try_int(m) is not None for m in value) else "hashtable"
     elif isinstance(value, dict):
         encoding = "listpack" if len(value) <= 128 else "hashtable"
     elif isinstance(value, list):
