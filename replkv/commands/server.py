@@ -12,7 +12,7 @@ from replkv import REDIS_VERSION, errors, reply
 from replkv.client import Client
 from replkv.commands import registry
 from replkv.commands.debug import is_local
-from replkv.commands.table import command, container, subcommand
+from replkv.commands.table import Command, command, container, subcommand
 
 if TYPE_CHECKING:
     from replkv.server import Server
@@ -291,7 +291,7 @@ def _cpu_section(server: Server) -> Fields:
     ]
 
 
-def _all_commands() -> list:  # type: ignore[type-arg]
+def _all_commands() -> list[Command]:
     """Every command and subcommand, containers first then their subcommands."""
     found = []
     for cmd in registry.COMMANDS.values():
