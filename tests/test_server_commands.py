@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from twisted.internet.task import Clock
+import hiredis
 from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.client import Client
@@ -297,6 +298,19 @@ class CommandTests(_Harness):
             self.call("COMMAND", "GETKEYS", "ping", "x"),
             b"-ERR The command has no key arguments\r\n",
         )
+
+    def test_replies_are_single_well_formed_frames(self) -> None:
+        # A miscounted aggregate leaves a client waiting forever (redis-cli sends
+        # COMMAND DOCS at start-up), so every introspection reply must parse whole.
+        for args in [("COMMAND",), ("COMMAND", "DOCS"), ("COMMAND", "INFO"), ("INFO",)]:
+            for resp in (2, 3):
+                self.client.set_resp(resp)
+                raw = self.call(*args)
+                reader = hiredis.Reader()
+                reader.feed(raw)
+                self.assertIsNot(reader.gets(), False, (args, resp))
+                self.assertFalse(reader.has_data(), (args, resp))
+                self.assertIs(reader.gets(), False, (args, resp))
 
     def test_docs(self) -> None:
         self.assertEqual(self.call("COMMAND", "DOCS", "nosuch"), b"*0\r\n")

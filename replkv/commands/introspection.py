@@ -176,10 +176,10 @@ def command_docs(cmd: Command, resp: int) -> bytes:
     if cmd.subcommands:
         subs = list(cmd.subcommands.values())
         fields.append(reply.bulk(b"subcommands"))
-        fields.append(reply.map_header(len(subs), resp))
-        for sub in subs:
-            fields.append(reply.bulk(sub.name.encode()))
-            fields.append(command_docs(sub, resp))
+        fields.append(
+            reply.map_header(len(subs), resp)
+            + b"".join(reply.bulk(sub.name.encode()) + command_docs(sub, resp) for sub in subs)
+        )
     return reply.map_header(len(fields) // 2, resp) + b"".join(fields)
 
 
