@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from twisted.internet.task import Clock
 import hiredis
+from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.client import Client
