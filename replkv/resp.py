@@ -215,7 +215,10 @@ class HiredisRequestReader:
 
     def feed(self, data: bytes) -> None:
         if self._fallback is None and (
-            not self._limits.authenticated
+            # At a command boundary, anything but '*' starts an inline command, which
+            # hiredis would call a protocol error while Redis runs it.
+            (not self._window and data[:1] != b"*")
+            or not self._limits.authenticated
             or _HUGE_COUNT.search(data)
             or _HUGE_COUNT.search(self._last + data[:16])
         ):
@@ -236,9 +239,6 @@ class HiredisRequestReader:
     def gets(self) -> list[bytes] | None:
         if self._fallback is not None:
             return self._python_gets()
-        if not self._consumed and self._window and self._window[0][:1] != b"*":
-            # An inline command: hiredis would call it a protocol error, Redis runs it.
-            return self._fall_back_and_get()
         try:
             command = self._reader.gets()
         except (hiredis.ProtocolError, MemoryError):

@@ -47,23 +47,40 @@ class InMemoryLog:
         self.start_offset = start_offset
         self.end_offset = start_offset
         self._buf = bytearray()
+        # Appends since the last read, joined into _buf only when something reads:
+        # appending stays a list append on the write path.
+        self._pending: list[bytes] = []
+        self._pending_size = 0
         self._listeners: list[Callable[[], None]] = []
 
     def append(self, data: bytes) -> None:
-        self._buf += data
+        self._pending.append(data)
+        self._pending_size += len(data)
         self.end_offset += len(data)
-        if len(self._buf) > 2 * self.retention:
-            excess = len(self._buf) - self.retention
-            del self._buf[:excess]
-            self.start_offset += excess
+        if self._pending_size > self.retention:
+            self._settle()
         if self._listeners:
             for listener in list(self._listeners):
                 listener()
 
+    def _settle(self) -> None:
+        """Move pending appends into the buffer and trim it to the retention."""
+        self._buf += b"".join(self._pending)
+        self._pending.clear()
+        self._pending_size = 0
+        if len(self._buf) > 2 * self.retention:
+            excess = len(self._buf) - self.retention
+            del self._buf[:excess]
+            self.start_offset += excess
+
     def retains(self, offset: int) -> bool:
+        if self._pending:
+            self._settle()
         return self.start_offset <= offset <= self.end_offset
 
     def read(self, offset: int, max_bytes: int) -> bytes:
+        if self._pending:
+            self._settle()
         if not self.retains(offset):
             raise OffsetNotRetained(offset)
         begin = offset - self.start_offset
