@@ -85,6 +85,11 @@ class DebugTests(_Harness):
             r"lru:\d+ lru_seconds_idle:\d+\r\n$",
         )
         self.assertIn(b"refcount:1 encoding:embstr serializedlength:6 ", line_b)
+        # APPEND makes a string raw even when it reads as an integer (as redis-server).
+        self.call("SET", "c", "123")
+        self.call("APPEND", "c", "4")
+        line_c = self.call("DEBUG", "OBJECT", "c")
+        self.assertIn(b" refcount:1 encoding:raw serializedlength:3 ", line_c)
 
     def test_bad_subcommands(self) -> None:
         for argv in (("DEBUG", "foo"), ("DEBUG", "digest", "x"), ("DEBUG", "sleep")):

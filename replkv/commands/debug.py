@@ -15,6 +15,7 @@ from twisted.logger import Logger
 from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands.args import try_int
+from replkv.commands.keys import refcount, string_encoding
 from replkv.commands.table import command
 from replkv.keyspace.digest import dataset_digest, key_digest
 
@@ -52,11 +53,7 @@ HELP_LINES = [
     "    Prints this help.",
 ]
 
-# Redis shares the objects of the integers 0..9999 (OBJ_SHARED_INTEGERS).
-SHARED_INTEGERS = 10000
-OBJ_SHARED_REFCOUNT = 2**31 - 1
 LRU_CLOCK_MAX = (1 << 24) - 1
-EMBSTR_SIZE_LIMIT = 44
 
 _STRTOD = re.compile(rb"\s*[-+]?(inf(inity)?|nan|(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)", re.I)
 _STRTOL = re.compile(rb"\s*[-+]?\d+")
@@ -88,15 +85,6 @@ def atoi(text: bytes) -> int:
     return int(match.group(0)) if match else 0
 
 
-def string_encoding(value: bytes | bytearray) -> str:
-    """OBJECT ENCODING of a string value: int, embstr or raw (object.c: tryObjectEncoding())."""
-    if len(value) <= 20 and try_int(value) is not None:
-        return "int"
-    if type(value) is bytes and len(value) <= EMBSTR_SIZE_LIMIT:
-        return "embstr"
-    return "raw"
-
-
 def _length_prefix(length: int) -> int:
     """rdb.c: rdbSaveLen() size of a length."""
     if length < 1 << 6:
@@ -122,7 +110,7 @@ def serialized_string_length(value: bytes | bytearray) -> int:
 def _describe(value: Any) -> tuple[str, int]:
     """(encoding, serialized length) of a value, approximate for the aggregate types."""
     if type(value) is bytes or type(value) is bytearray:
-        return string_encoding(value), serialized_string_length(value)
+        return string_encoding(value).decode(), serialized_string_length(value)
     items = value.items() if isinstance(value, dict) else value
     size = _length_prefix(len(value))
     for item in items:
@@ -148,12 +136,10 @@ def _object_line(client: Client, key: bytes) -> bytes:
     if value is None:
         return errors.NO_SUCH_KEY
     encoding, length = _describe(value)
-    shared = encoding == "int" and 0 <= int(value) < SHARED_INTEGERS
-    refcount = OBJ_SHARED_REFCOUNT if shared else 1
     lru = int(client.server.clock.seconds()) & LRU_CLOCK_MAX
     return reply.simple(
         "Value at:0x%x refcount:%d encoding:%s serializedlength:%d lru:%d lru_seconds_idle:0"
-        % (id(value), refcount, encoding, length, lru)
+        % (id(value), refcount(client, value), encoding, length, lru)
     )
 
 

@@ -564,15 +564,20 @@ def _shares_integers(client: Client) -> bool:
     return not config.maxmemory or (policy not in LRU_POLICIES and policy not in LFU_POLICIES)
 
 
+def refcount(client: Client, value: Any) -> int:
+    """A value's reference count: the shared integers' fixed count, else 1."""
+    if type(value) is bytes and string_encoding(value) == b"int":
+        if 0 <= int(value) < SHARED_INTEGERS and _shares_integers(client):
+            return SHARED_REFCOUNT
+    return 1
+
+
 @subcommand("object", "refcount", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",))
 def object_refcount(client: Client, argv: list[bytes]) -> bytes:
     value = _object_value(client, argv[2])
     if value is None:
         return client.null
-    if type(value) is bytes and string_encoding(value) == b"int":
-        if 0 <= int(value) < SHARED_INTEGERS and _shares_integers(client):
-            return reply.integer(SHARED_REFCOUNT)
-    return reply.ONE
+    return reply.integer(refcount(client, value))
 
 
 @subcommand("object", "idletime", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",))
