@@ -196,7 +196,7 @@ class ClientFactory(Factory):
     def __init__(self, server: Server) -> None:
         self.server = server
 
-    def buildProtocol(self, addr: IAddress) -> ClientProtocol:
+    def buildProtocol(self, addr: IAddress | None) -> ClientProtocol:
         protocol = ClientProtocol(self.server)
         protocol.factory = self
         return protocol

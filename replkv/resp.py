@@ -18,7 +18,7 @@ from replkv.splitargs import split_args
 try:  # hiredis is the fast path; without it the Python reader serves alone.
     import hiredis
 except ImportError:  # pragma: no cover - exercised only where hiredis is missing
-    hiredis = None
+    hiredis = None  # type: ignore[assignment]
 
 # networking.c: PROTO_INLINE_MAX_SIZE, PROTO_MBULK_BIG_ARG.
 INLINE_MAX_SIZE = 64 * 1024
@@ -43,8 +43,12 @@ class QueryBufferLimit(Exception):
 class Limits(Protocol):
     """What the readers need to know about the connection's limits."""
 
-    proto_max_bulk_len: int
-    client_query_buffer_limit: int
+    @property
+    def proto_max_bulk_len(self) -> int: ...
+
+    @property
+    def client_query_buffer_limit(self) -> int: ...
+
     authenticated: bool
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from replkv.keyspace.database import Database
 from replkv.keyspace.keyspace import Keyspace
 
 KEYS_PER_LOOP = 20  # ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP
@@ -49,7 +50,7 @@ class ActiveExpiry:
             self.stale_percent = expired_total / sampled_total
         return deleted
 
-    def _sample(self, db) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    def _sample(self, db: Database) -> tuple[int, int]:
         snapshot = self._snapshots.get(db.id)
         cursor = self._cursors.get(db.id, 0)
         if snapshot is None or cursor >= len(snapshot):
