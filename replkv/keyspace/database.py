@@ -183,9 +183,3 @@ class Database:
                     client.watched_expired.add((self, key))
                     continue
                 client.watch_dirty = True
-
-    def touch_all(self) -> None:
-        """Mark every watcher of this database dirty."""
-        for clients in self.watched.values():
-            for client in clients:
-                client.watch_dirty = True

@@ -38,10 +38,6 @@ class Keyspace:
             return frozen
         return int(self.clock.seconds() * 1000)
 
-    def total_keys(self) -> int:
-        """Keys in all databases."""
-        return sum(len(db.data) for db in self.dbs)
-
     def swap(self, a: int, b: int) -> None:
         """SWAPDB: exchange the contents of two databases."""
         first, second = self.dbs[a], self.dbs[b]
