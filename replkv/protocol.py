@@ -42,7 +42,9 @@ class ClientProtocol(Client, Protocol):
     def dataReceived(self, data: bytes) -> None:
         if self.closing:
             return
-        self.server.stats.total_net_input_bytes += len(data)
+        stats = self.server.stats
+        stats.total_net_input_bytes += len(data)
+        stats.total_reads_processed += 1
         self.last_interaction = self.server.clock.seconds()  # CLIENT LIST idle=
         try:
             self.reader.feed(data)
@@ -114,7 +116,9 @@ class ClientProtocol(Client, Protocol):
         if out and transport is not None:
             data = out[0] if len(out) == 1 else b"".join(out)
             out.clear()
-            self.server.stats.total_net_output_bytes += len(data)
+            stats = self.server.stats
+            stats.total_net_output_bytes += len(data)
+            stats.total_writes_processed += 1
             write_now(transport, data)
         if self.closing and transport is not None:
             transport.loseConnection()

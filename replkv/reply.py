@@ -131,11 +131,15 @@ def verbatim(text: bytes, resp: int, kind: bytes = b"txt") -> bytes:
 
 def encode_command(argv: list[bytes]) -> bytes:
     """A command as a RESP multibulk: the form of events on the log and the wire."""
-    if len(argv) == 3:  # SET k v, HSET-like, … : one formatting operation
+    count = len(argv)
+    if count == 3:  # SET k v, SADD s m, …: one formatting operation
         a, b, c = argv
         return b"*3\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (
             len(a), a, len(b), b, len(c), c
         )
+    if count == 2:  # INCR k, DEL k, …
+        a, b = argv
+        return b"*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(a), a, len(b), b)
     return b"*%d\r\n%b" % (
         len(argv),
         b"".join([b"$%d\r\n%b\r\n" % (len(a), a) for a in argv]),

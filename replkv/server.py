@@ -64,7 +64,8 @@ class Stats:
 
     def reset(self) -> None:
         self.total_connections_received = 0
-        self.total_commands_processed = 0
+        self.total_reads_processed = 0
+        self.total_writes_processed = 0
         self.rejected_connections = 0
         self.keyspace_hits = 0
         self.keyspace_misses = 0
@@ -195,17 +196,22 @@ class Server:
             result = exc.reply
         finally:
             self._depth -= 1
-        cmd.usec += (perf_counter_ns() - started) // 1000
+        cmd.nanoseconds += perf_counter_ns() - started
         cmd.calls += 1
         if result is not None and result[0] == 45:  # '-': an error reply
             cmd.failed_calls += 1
             self.stats.count_error(result)
-        self.stats.total_commands_processed += 1
         # After the command, as Redis 7.0's call() does: EXEC shows after its commands.
         if self.monitors and not cmd.is_admin and "skip_monitor" not in cmd.flags:
             self.feed_monitors(client, argv)
-        if self._unit and not self._depth:
-            self.flush_unit()
+        unit = self._unit
+        if unit and not self._depth:
+            if len(unit) == 1 and unit[0][0] == self.log_db:  # the common case: one event
+                self._unit = []
+                self.dirty += 1
+                self.log.append(reply.encode_command(unit[0][1]))
+            else:
+                self.flush_unit()
         return result
 
     # -- propagation -----------------------------------------------------------------
@@ -226,9 +232,6 @@ class Server:
         unit = self._unit
         self._unit = []
         self.dirty += len(unit)
-        if len(unit) == 1 and unit[0][0] == self.log_db:  # the common case: one event
-            self.log.append(reply.encode_command(unit[0][1]))
-            return
         parts: list[bytes] = []
         first_db = unit[0][0]
         if first_db != self.log_db:

@@ -15,13 +15,13 @@ def parse_int(arg: bytes | bytearray, error: bytes = errors.NOT_INTEGER) -> int:
     """util.c: string2ll(): a 64-bit integer with no spaces, sign '+' or leading zeros."""
     if not arg or len(arg) > 20:
         raise CommandError(error)
-    body = arg[1:] if arg[:1] == b"-" else arg
-    if not body.isdigit() or (body[:1] == b"0" and len(body) > 1) or not body.isascii():
-        raise CommandError(error)
-    if arg == b"-0":
-        raise CommandError(error)
-    value = int(arg)
-    if not LLONG_MIN <= value <= LLONG_MAX:
+    try:
+        value = int(arg)
+    except ValueError:
+        raise CommandError(error) from None
+    # Only the canonical spelling is an integer to Redis: this one comparison refuses
+    # spaces, '+', '_', leading zeros and "-0", all of which int() accepts.
+    if b"%d" % value != arg or not LLONG_MIN <= value <= LLONG_MAX:
         raise CommandError(error)
     return value
 

@@ -201,7 +201,7 @@ def _stats_section(server: Server) -> Fields:
     stats = server.stats
     return [
         ("total_connections_received", stats.total_connections_received),
-        ("total_commands_processed", stats.total_commands_processed),
+        ("total_commands_processed", sum(cmd.calls for cmd in _all_commands())),
         ("instantaneous_ops_per_sec", getattr(stats, "instantaneous_ops_per_sec", 0)),
         ("total_net_input_bytes", stats.total_net_input_bytes),
         ("total_net_output_bytes", stats.total_net_output_bytes),
@@ -244,8 +244,8 @@ def _stats_section(server: Server) -> Fields:
         ("unexpected_error_replies", stats.unexpected_error_replies),
         ("total_error_replies", stats.total_error_replies),
         ("dump_payload_sanitizations", 0),
-        ("total_reads_processed", stats.total_commands_processed),
-        ("total_writes_processed", stats.total_commands_processed),
+        ("total_reads_processed", stats.total_reads_processed),
+        ("total_writes_processed", stats.total_writes_processed),
         ("io_threaded_reads_processed", 0),
         ("io_threaded_writes_processed", 0),
         ("reply_buffer_shrinks", 0),
@@ -308,8 +308,8 @@ def _commandstats_section(server: Server) -> Fields:
             "calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d"
             % (
                 cmd.calls,
-                cmd.usec,
-                cmd.usec / cmd.calls if cmd.calls else 0,
+                cmd.nanoseconds // 1000,
+                cmd.nanoseconds / 1000 / cmd.calls if cmd.calls else 0,
                 cmd.rejected_calls,
                 cmd.failed_calls,
             ),
@@ -331,7 +331,7 @@ def _latencystats_section(server: Server) -> Fields:
     fields: Fields = []
     for cmd in _all_commands():
         if cmd.calls:
-            mean = cmd.usec / cmd.calls
+            mean = cmd.nanoseconds / 1000 / cmd.calls
             fields.append(
                 ("latency_percentiles_usec_" + cmd.name, "p50=%.3f,p99=%.3f,p99.9=%.3f" % (
                     mean, mean, mean))
@@ -475,7 +475,7 @@ def config_set(client: Client, argv: list[bytes]) -> bytes:
 def config_resetstat(client: Client, argv: list[bytes]) -> bytes:
     client.server.stats.reset()
     for cmd in _all_commands():
-        cmd.calls = cmd.usec = cmd.rejected_calls = cmd.failed_calls = 0
+        cmd.calls = cmd.nanoseconds = cmd.rejected_calls = cmd.failed_calls = 0
     return reply.OK
 
 

@@ -45,7 +45,7 @@ class Command:
     subcommands: dict[bytes, Command] | None = None
     # INFO commandstats counters (server.c: call()); reset by CONFIG RESETSTAT.
     calls: int = 0
-    usec: int = 0
+    nanoseconds: int = 0
     rejected_calls: int = 0
     failed_calls: int = 0
     # Derived once so dispatch tests plain booleans.
