@@ -31,7 +31,6 @@ class Client:
         self.lib_ver = b""
         self.created_at = server.clock.seconds()
         self.last_interaction = self.created_at
-        self.last_command = b"NULL"
         # The last command looked up, for CLIENT LIST's cmd= (None after an unknown one).
         self.last_cmd: Command | None = None
         # MULTI: the queued (command, argv) pairs, or None outside a transaction.

@@ -59,14 +59,15 @@ class ClientProtocol(Client, Protocol):
 
     def process(self) -> None:
         """Run every complete command buffered, then write all replies at once."""
+        if self.paused_argv is not None:
+            return  # held by CLIENT PAUSE: resume() picks up from here
         self._in_read = True
         out = self._out
-        execute = self.server.execute
+        server = self.server
+        execute = server.execute
         reader = self.reader
         try:
             while not self.closing:
-                if self.paused_argv is not None:
-                    break
                 try:
                     argv = reader.gets()
                 except ProtocolError as exc:
@@ -78,20 +79,17 @@ class ClientProtocol(Client, Protocol):
                     return
                 if argv is None:
                     break
-                if self.server.pause is not None and self.server.pause.holds(self, argv):
+                if server.pause is not None and server.pause.holds(self, argv):
                     self.paused_argv = argv
                     break
-                self.last_command = argv[0]
                 try:
                     result = execute(self, argv)
                 except Exception:
                     log.failure("Unhandled error in command {command!r}", command=argv[0])
                     result = INTERNAL_ERROR
                 if result is not None:
-                    if self.reply_off:
-                        continue
-                    if self.reply_skip:
-                        self.reply_skip = False
+                    if self.reply_off or self.reply_skip:
+                        self.reply_skip = False  # CLIENT REPLY OFF / SKIP: dropped
                         continue
                     out.append(result)
         finally:
