@@ -26,6 +26,7 @@ from replkv.errors import CommandError
 from replkv.keyspace.database import Database
 from replkv.keyspace.keyspace import Keyspace
 from replkv.log.eventlog import IEventLog, InMemoryLog
+from replkv.stats import Stats
 
 if TYPE_CHECKING:
     from replkv.client import Client
@@ -56,36 +57,6 @@ def select_event(db_id: int) -> bytes:
     return reply.encode_command([b"SELECT", b"%d" % db_id])
 
 
-class Stats:
-    """Counters shown by INFO stats (reset by CONFIG RESETSTAT)."""
-
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.total_connections_received = 0
-        self.total_reads_processed = 0
-        self.total_writes_processed = 0
-        self.rejected_connections = 0
-        self.keyspace_hits = 0
-        self.keyspace_misses = 0
-        self.expired_stale_perc = 0.0
-        self.expire_cycle_cpu_milliseconds = 0
-        self.total_net_input_bytes = 0
-        self.total_net_output_bytes = 0
-        self.total_error_replies = 0
-        self.unexpected_error_replies = 0
-        # INFO errorstats: error replies by their code ("ERR", "WRONGTYPE", …).
-        self.error_codes: dict[bytes, int] = {}
-
-    def count_error(self, error: bytes) -> None:
-        """server.c: afterErrorReply(): count an error reply under its code."""
-        self.total_error_replies += 1
-        space = error.find(b" ", 1, 33)
-        code = error[1:space] if space > 0 else b"ERR"  # Redis's fallback code
-        self.error_codes[code] = self.error_codes.get(code, 0) + 1
-
-
 class Server:
     """Everything one replkv process serves."""
 
@@ -95,10 +66,10 @@ class Server:
         registry.load()
         self.config = config
         self.clock = clock
-        self.keyspace = Keyspace(config.databases, clock)
+        self.stats = Stats()
+        self.keyspace = Keyspace(config.databases, clock, self.stats)
         self.keyspace.propagate_deletion = self._propagate_expiry
         self.log: IEventLog = event_log or InMemoryLog(config.repl_backlog_size)
-        self.stats = Stats()
         self.clients: dict[int, Client] = {}
         self._next_client_id = 1
         self.monitors: list[Client] = []

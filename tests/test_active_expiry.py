@@ -34,7 +34,7 @@ class ActiveExpiryTests(KeysTestCase):
         self.assertEqual(deletions, sorted([b"DEL", b"k%d" % i] for i in range(50)))
         # Each deletion is its own unit: no MULTI/EXEC around them.
         self.assertNotIn([b"MULTI"], events)
-        self.assertEqual(h.keyspace.stats_expired_keys, 50)
+        self.assertEqual(h.keyspace.stats.expired_keys, 50)
 
     def test_nothing_before_the_time(self) -> None:
         h = self.h

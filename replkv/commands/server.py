@@ -215,7 +215,7 @@ def _stats_section(server: Server) -> Fields:
         ("sync_full", 0),
         ("sync_partial_ok", 0),
         ("sync_partial_err", 0),
-        ("expired_keys", server.keyspace.stats_expired_keys),
+        ("expired_keys", stats.expired_keys),
         ("expired_stale_perc", "%.2f" % (stats.expired_stale_perc * 100)),
         ("expired_time_cap_reached_count", 0),
         ("expire_cycle_cpu_milliseconds", stats.expire_cycle_cpu_milliseconds),

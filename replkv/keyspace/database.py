@@ -13,14 +13,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from replkv.client import Client
     from replkv.keyspace.keyspace import Keyspace
+    from replkv.stats import Stats
 
 
 class Database:
     """One numbered database (SELECT n)."""
 
-    __slots__ = ("id", "data", "expires", "watched", "keyspace", "id_bytes")
+    __slots__ = ("id", "data", "expires", "watched", "keyspace", "id_bytes", "stats")
 
-    def __init__(self, db_id: int, keyspace: Keyspace) -> None:
+    def __init__(self, db_id: int, keyspace: Keyspace, stats: Stats) -> None:
         self.id = db_id
         self.id_bytes = b"%d" % db_id
         self.data: dict[bytes, Any] = {}
@@ -28,16 +29,24 @@ class Database:
         # WATCHed keys → the clients watching them (multi.c: watched_keys).
         self.watched: dict[bytes, list[Client]] = {}
         self.keyspace = keyspace
+        self.stats = stats
 
     # -- lookups ---------------------------------------------------------------------
 
     def get(self, key: bytes) -> Any:
         """The live value of key, or None (a read lookup: expired keys are not seen)."""
         value = self.data.get(key)
-        if value is not None and self.expires:
+        if value is None:
+            self.stats.keyspace_misses += 1
+            return None
+        if self.expires:
             when = self.expires.get(key)
             if when is not None and when < self.keyspace.now_ms():
-                return self._expired(key, value, write=False)
+                value = self._expired(key, value, write=False)
+                if value is None:
+                    self.stats.keyspace_misses += 1
+                    return None
+        self.stats.keyspace_hits += 1
         return value
 
     def get_for_write(self, key: bytes) -> Any:
@@ -65,7 +74,7 @@ class Database:
     def expire_now(self, key: bytes) -> None:
         """Delete an expired key and propagate the deletion as `DEL key`."""
         self._remove(key)
-        self.keyspace.stats_expired_keys += 1
+        self.stats.expired_keys += 1
         self.keyspace.propagate_deletion(self, key)
 
     def exists(self, key: bytes) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from twisted.internet.interfaces import IReactorTime
 
 from replkv.keyspace.database import Database
+from replkv.stats import Stats
 
 
 def _no_propagation(db: Database, key: bytes) -> None:
@@ -16,16 +17,16 @@ def _no_propagation(db: Database, key: bytes) -> None:
 class Keyspace:
     """The numbered databases and the state that governs their expiry."""
 
-    def __init__(self, databases: int, clock: IReactorTime) -> None:
+    def __init__(self, databases: int, clock: IReactorTime, stats: Stats | None = None) -> None:
         self.clock = clock
-        self.dbs = [Database(i, self) for i in range(databases)]
+        self.stats = stats or Stats()
+        self.dbs = [Database(i, self, self.stats) for i in range(databases)]
         # Only a master deletes expired keys (db.c: expireIfNeeded()); a replica hides them.
         self.is_master = True
         # True while applying a master's stream or a log replay: expired keys stay visible.
         self.obey_master = False
         # Called as (db, key) when an expired key is deleted, to emit `DEL key`.
         self.propagate_deletion: Callable[[Database, bytes], None] = _no_propagation
-        self.stats_expired_keys = 0
         # A fixed time while set (MULTI/EXEC, replays) so one unit sees one clock.
         self.frozen_ms: int | None = None
         # While clients are paused expired keys are hidden but not deleted (expireIfNeeded()).

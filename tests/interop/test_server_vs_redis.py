@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests.support.differential import DifferentialCase, any_bulk, cmd, shape_only
+from tests.support.differential import (
+    DifferentialCase,
+    any_bulk,
+    cmd,
+    info_fields,
+    shape_only,
+)
 from tests.support.resp_client import RawClient, parse_reply
 
 DEBUG_ON = ("--enable-debug-command", "yes")
@@ -145,6 +151,21 @@ class InfoVsRedis(DifferentialCase, SynchronousTestCase):
                 ["SELECT", "2"],
                 ["SET", "c", "3"],
                 ["INFO", "keyspace"],
+            ]
+        )
+
+    def test_keyspace_hits_and_misses(self) -> None:
+        self.assertSameReplies(
+            [
+                ["CONFIG", "RESETSTAT"],
+                ["SET", "a", "1"],
+                ["GET", "a"],
+                ["GET", "missing"],
+                ["EXISTS", "a", "missing"],
+                ["TYPE", "a"],
+                ["MGET", "a", "missing"],
+                ["INCR", "a"],
+                cmd("INFO", "stats", normalise=info_fields("keyspace_hits", "keyspace_misses")),
             ]
         )
 
