@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from twisted.application.internet import StreamServerEndpointService, TimerService
 from twisted.application.service import MultiService
-from twisted.internet.endpoints import TCP4ServerEndpoint, TCP6ServerEndpoint
 from twisted.logger import Logger
 
 from replkv.keyspace.expiry import ActiveExpiry
+from replkv.listen import endpoint_for, listen_addresses
 from replkv.protocol import ClientFactory
 from replkv.server import Server
 
@@ -37,10 +37,7 @@ class ReplkvService(MultiService):
         factory = ClientFactory(self.server)
         self._required_listeners: list[StreamServerEndpointService] = []
         for address, optional in listen_addresses(config.bind):
-            endpoint_type = TCP6ServerEndpoint if ":" in address else TCP4ServerEndpoint
-            endpoint = endpoint_type(
-                reactor, config.port, backlog=config.tcp_backlog, interface=address
-            )
+            endpoint = endpoint_for(reactor, address, config.port, config.tcp_backlog)
             listener = StreamServerEndpointService(endpoint, factory)
             listener.setServiceParent(self)
             if not optional:
@@ -84,21 +81,6 @@ class ReplkvService(MultiService):
     def shutdown(self) -> None:
         """SHUTDOWN: stop the reactor (twistd then stops every service)."""
         self.reactor.callLater(0, self.reactor.stop)  # type: ignore[attr-defined]
-
-
-def listen_addresses(bind: list[str]) -> list[tuple[str, bool]]:
-    """Redis's bind list as (interface, optional): `*` is every IPv4 address, `::*`
-    every IPv6 one, and a leading `-` marks an address that may be unavailable."""
-    addresses = []
-    for entry in bind:
-        optional = entry.startswith("-")
-        address = entry[1:] if optional else entry
-        if address == "*":
-            address = "0.0.0.0"
-        elif address == "::*":
-            address = "::"
-        addresses.append((address, optional))
-    return addresses
 
 
 def make_service(config: Config) -> MultiService:

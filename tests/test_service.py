@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.config import Config
-from replkv.service import ReplkvService, listen_addresses
+from replkv.listen import listen_addresses
+from replkv.service import ReplkvService
 
 
 class ListenAddressesTests(SynchronousTestCase):
@@ -32,11 +34,13 @@ class ServiceTests(SynchronousTestCase):
         return service, reactor
 
     def test_listens_on_every_bind_address(self) -> None:
-        _, reactor = self.make_service(bind=["127.0.0.1", "-::1"], port=7379)
+        _, reactor = self.make_service(bind=["127.0.0.1", "-::1"], port=0)
         self.assertEqual(
             [(port, interface) for port, _, _, interface in reactor.tcpServers],
-            [(7379, "127.0.0.1"), (7379, "::1")],
+            [(0, "127.0.0.1")],
         )
+        # IPv6 addresses are listened on through an adopted IPV6_V6ONLY socket.
+        self.assertEqual([family for _, family, _ in reactor.adoptedPorts], [socket.AF_INET6])
 
     def test_active_expiry_runs_at_hz(self) -> None:
         service, reactor = self.make_service(hz=10)
