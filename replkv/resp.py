@@ -254,12 +254,21 @@ class HiredisRequestReader:
             else:
                 self._check_tail()
             return None
-        if type(command) is not list or not _all_bulk(command):
+        if type(command) is not list:
             return self._fall_back_and_get()
-        if not command:  # `*0`: skipped, as Redis does
-            self._consumed += 4
+        # One pass checks the request is flat bulk strings (anything else is the
+        # Python reader's to judge) and sums its canonical encoded length.
+        digits = _DIGITS
+        count = len(command)
+        size = 3 + (digits[count] if count < 10000 else len(b"%d" % count))
+        for arg in command:
+            if type(arg) is not bytes:
+                return self._fall_back_and_get()
+            n = len(arg)
+            size += n + 5 + (digits[n] if n < 10000 else len(b"%d" % n))
+        self._consumed += size
+        if not count:  # `*0`: skipped, as Redis does
             return self.gets()
-        self._consumed += _encoded_length(command)
         return command
 
     def _python_gets(self) -> list[bytes] | None:
@@ -301,31 +310,12 @@ class HiredisRequestReader:
         probe.gets()  # raises ProtocolError for a bad or oversized header
 
 
-def _all_bulk(command: list[object]) -> bool:
-    """Whether hiredis parsed a well-formed request: a flat array of bulk strings."""
-    for arg in command:
-        if type(arg) is not bytes:
-            return False
-    return True
-
-
 # A multibulk count of a million or more: hiredis would allocate the whole list up
 # front (and free it item by item on error), stalling the reactor; such frames, or
 # payload bytes that merely look like one, go through the Python reader instead.
 _HUGE_COUNT = re.compile(rb"\*[1-9][0-9]{6}")
 
 _DIGITS = [len(b"%d" % i) for i in range(10000)]
-
-
-def _encoded_length(command: list[bytes]) -> int:
-    """Bytes of a command's canonical multibulk encoding."""
-    digits = _DIGITS
-    count = len(command)
-    size = 3 + (digits[count] if count < 10000 else len(b"%d" % count))
-    for arg in command:
-        n = len(arg)
-        size += n + 5 + (digits[n] if n < 10000 else len(b"%d" % n))
-    return size
 
 
 def make_reader(limits: Limits) -> PythonRequestReader | HiredisRequestReader:
