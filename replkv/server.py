@@ -19,7 +19,7 @@ from twisted.logger import Logger
 from replkv import errors, reply
 from replkv.commands import registry
 from replkv.commands.debug import protected_refusal
-from replkv.commands.monitor import redacted
+from replkv.commands.monitor import monitor_line
 from replkv.commands.table import Command
 from replkv.commands.transactions import exec_, exec_abort
 from replkv.errors import CommandError
@@ -233,35 +233,7 @@ class Server:
     # -- MONITOR ---------------------------------------------------------------------
 
     def feed_monitors(self, client: Client, argv: list[bytes]) -> None:
-        """replicationFeedMonitors(): `+<time> [<db> <addr>] "arg" …`."""
-        now = self.clock.seconds()
-        source = "lua" if client.kind == "lua" else client.address() or "unix"
-        args = " ".join(_quote_monitor_arg(a) for a in redacted(argv))
-        line = b"+%.6f [%d %s] %s\r\n" % (now, client.db.id, source.encode(), args.encode())
+        """replicationFeedMonitors(): send every MONITOR client the command's line."""
+        line = monitor_line(client, argv, self.clock.seconds())
         for monitor in self.monitors:
             monitor.send(line)
-
-
-def _quote_monitor_arg(arg: bytes) -> str:
-    """sdscatrepr(): a double-quoted, escaped argument."""
-    out = ['"']
-    for byte in arg:
-        ch = chr(byte)
-        if ch in '\\"':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\a":
-            out.append("\\a")
-        elif ch == "\b":
-            out.append("\\b")
-        elif 32 <= byte < 127:
-            out.append(ch)
-        else:
-            out.append("\\x%02x" % byte)
-    out.append('"')
-    return "".join(out)

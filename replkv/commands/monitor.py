@@ -9,6 +9,7 @@ from __future__ import annotations
 from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands.table import command
+from replkv.quoting import quote_bytes
 
 REDACTED = b"(redacted)"
 MONITOR_IN_EXEC = errors.err("MONITOR isn't allowed for DENY BLOCKING client")
@@ -23,6 +24,13 @@ def monitor(client: Client, argv: list[bytes]) -> bytes | None:
     client.monitor = True
     client.server.monitors.append(client)
     return reply.OK
+
+
+def monitor_line(client: Client, argv: list[bytes], now: float) -> bytes:
+    """replicationFeedMonitors(): `+<time> [<db> <addr>] "arg" …`."""
+    source = "lua" if client.kind == "lua" else client.address() or "unix"
+    args = " ".join(quote_bytes(arg) for arg in redacted(argv))
+    return b"+%.6f [%d %s] %s\r\n" % (now, client.db.id, source.encode(), args.encode())
 
 
 def redacted(argv: list[bytes]) -> list[bytes]:
