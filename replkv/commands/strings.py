@@ -7,6 +7,7 @@ from replkv.client import Client
 from replkv.commands.args import LLONG_MAX, LLONG_MIN, parse_int
 from replkv.commands.table import command
 from replkv.errors import CommandError
+from replkv.lcs import lcs_length, lcs_walk
 
 STRING_TYPES = (bytes, bytearray)
 
@@ -441,67 +442,6 @@ command("substr", 4, "readonly", keys=(1, 1, 1), group="string")(getrange)
 # -- LCS -----------------------------------------------------------------------------
 
 
-def _lcs_table(a: bytes, b: bytes) -> list[list[int]]:
-    """table[i][j] = length of the LCS of a[:i] and b[:j] (the vanilla DP)."""
-    width = len(b) + 1
-    previous = [0] * width
-    table = [previous]
-    for char in a:
-        row = [0] * width
-        for j in range(1, width):
-            if b[j - 1] == char:
-                row[j] = previous[j - 1] + 1
-            else:
-                up = previous[j]
-                left = row[j - 1]
-                row[j] = up if up > left else left
-        table.append(row)
-        previous = row
-    return table
-
-
-def _lcs_ranges(
-    a: bytes, b: bytes, table: list[list[int]], min_match_len: int
-) -> tuple[bytes, list[tuple[int, int, int, int]]]:
-    """Walk the table back from the end as lcsCommand() does: the LCS and the ranges."""
-    i, j = len(a), len(b)
-    idx = table[i][j]
-    result = bytearray(idx)
-    ranges = []
-    unset = len(a)  # arange_start == alen means "no range open"
-    a_start, a_end, b_start, b_end = unset, 0, 0, 0
-    while i > 0 and j > 0:
-        emit = False
-        if a[i - 1] == b[j - 1]:
-            result[idx - 1] = a[i - 1]
-            if a_start == unset:
-                a_start = a_end = i - 1
-                b_start = b_end = j - 1
-            elif a_start == i and b_start == j:
-                a_start -= 1
-                b_start -= 1
-            else:
-                emit = True
-            if a_start == 0 or b_start == 0:
-                emit = True
-            idx -= 1
-            i -= 1
-            j -= 1
-        else:
-            if table[i - 1][j] > table[i][j - 1]:
-                i -= 1
-            else:
-                j -= 1
-            if a_start != unset:
-                emit = True
-        if emit:
-            match_len = a_end - a_start + 1
-            if min_match_len == 0 or match_len >= min_match_len:
-                ranges.append((a_start, a_end, b_start, b_end))
-            a_start = unset
-    return bytes(result), ranges
-
-
 @command("lcs", -3, "readonly", keys=(1, 2, 1), group="string")
 def lcs(client: Client, argv: list[bytes]) -> bytes:
     """LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]."""
@@ -536,11 +476,9 @@ def lcs(client: Client, argv: list[bytes]) -> bytes:
     # Redis allocates (alen+1)*(blen+1) uint32 cells and refuses more than this.
     if (len(a) + 1) * (len(b) + 1) * 4 > client.server.config.proto_max_bulk_len:
         return LCS_TOO_MUCH_MEMORY
-    table = _lcs_table(a, b)
-    length = table[len(a)][len(b)]
     if get_len:
-        return reply.integer(length)
-    text, ranges = _lcs_ranges(a, b, table, min_match_len)
+        return reply.integer(lcs_length(a, b))
+    text, ranges = lcs_walk(a, b, min_match_len)
     if not get_idx:
         return reply.bulk(text)
     matches = []
@@ -558,6 +496,6 @@ def lcs(client: Client, argv: list[bytes]) -> bytes:
             reply.bulk(b"matches"),
             reply.array(matches),
             reply.bulk(b"len"),
-            reply.integer(length),
+            reply.integer(len(text)),
         ]
     )

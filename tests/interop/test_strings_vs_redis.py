@@ -377,6 +377,24 @@ class StringsVsRedisTests(DifferentialCase, SynchronousTestCase):
             commands += [["MSET", "x", x, "y", y], ["LCS", "x", "y", *options]]
         self.assertSameReplies(commands)  # type: ignore[arg-type]
 
+    def test_lcs_large(self) -> None:
+        """~5,000-byte strings: many ranges, ties on every row, rows of many words."""
+        rnd = random.Random(5000)
+        x = bytes(rnd.choice(b"ab\0") for _ in range(5000))
+        y = bytes(rnd.choice(b"ab\0") for _ in range(4900)) + x[1000:1200]
+        z = rnd.randbytes(5003)
+        queries: list[list[Arg]] = []
+        for pair in (("x", "y"), ("y", "x"), ("x", "z"), ("z", "z")):
+            queries += [
+                ["LCS", *pair],
+                ["LCS", *pair, "LEN"],
+                ["LCS", *pair, "IDX"],
+                ["LCS", *pair, "IDX", "MINMATCHLEN", "3", "WITHMATCHLEN"],
+            ]
+        self.assertSameReplies(
+            [["MSET", "x", x, "y", y, "z", z], *queries, HELLO3, *queries, HELLO2]
+        )
+
     def test_lcs_memory_limit(self) -> None:
         self.assertSameReplies(
             [
