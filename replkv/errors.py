@@ -50,17 +50,24 @@ def unknown_command(argv: list[bytes]) -> bytes:
     for arg in argv[1:]:
         if len(args) >= 128:
             break
-        args += b"'%b' " % arg[: 128 - len(args)]
+        args += b"'%b' " % _c_string(arg)[: 128 - len(args)]
     return _one_line(
-        b"-ERR unknown command '%b', with args beginning with: %b" % (argv[0][:128], args)
+        b"-ERR unknown command '%b', with args beginning with: %b"
+        % (_c_string(argv[0])[:128], args)
     )
 
 
 def unknown_subcommand(sub: bytes, container: str) -> bytes:
     """Redis 7.0: `unknown subcommand 'x'. Try CONFIG HELP.`"""
     return _one_line(
-        b"-ERR unknown subcommand '%b'. Try %b HELP." % (sub[:128], container.upper().encode())
+        b"-ERR unknown subcommand '%b'. Try %b HELP."
+        % (_c_string(sub)[:128], container.upper().encode())
     )
+
+
+def _c_string(arg: bytes) -> bytes:
+    """An argument as Redis's printf-style %s shows it: cut at the first NUL."""
+    return arg.split(b"\0", 1)[0]
 
 
 def _one_line(error: bytes) -> bytes:

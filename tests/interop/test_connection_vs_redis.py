@@ -279,6 +279,18 @@ class ClientVsRedis(DifferentialCase, SynchronousTestCase):
             ]
         )
 
+    def test_unknown_names_cut_at_nul(self) -> None:
+        # Redis quotes names and arguments with printf's %s, which stops at a NUL.
+        self.assertSameReplies(
+            [
+                ["fo\0o", "a\0b", "", "c"],
+                ["NOSUCH", "\0b"],
+                ["NOSUCH", "a" * 120, "b\0cdefghijkl", "d"],
+                ["CLIENT", "g\0et"],
+                ["CONFIG", "\0"],
+            ]
+        )
+
 
 class AuthVsRedis(DifferentialCase, SynchronousTestCase):
     """Both servers started with --requirepass."""
