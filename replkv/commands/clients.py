@@ -26,6 +26,8 @@ CACHING_WITHOUT_TRACKING = errors.err(
     "OPTOUT mode enabled"
 )
 TRACKING_UNSUPPORTED = errors.err("client-side caching (CLIENT TRACKING) is not supported")
+REDIRECT_TWICE = errors.err("A client can only redirect to a single other client")
+NO_REDIRECT_CLIENT = errors.err("The client ID you want redirect to does not exist")
 
 # getClientTypeByName(): the names CLIENT LIST TYPE and CLIENT KILL TYPE accept.
 CLIENT_TYPES = {
@@ -196,12 +198,14 @@ def client_getname(client: Client, argv: list[bytes]) -> bytes:
     return reply.bulk(client.name) if client.name else client.null
 
 
-@subcommand("client", "info", 2, "noscript loading stale", group="connection")
+@subcommand("client", "info", 2, "noscript loading stale", group="connection",
+            tips=("nondeterministic_output",))  # fmt: skip
 def client_info_command(client: Client, argv: list[bytes]) -> bytes:
     return reply.verbatim(client_info(client, client, argv) + b"\n", client.resp)
 
 
-@subcommand("client", "list", -2, "admin noscript loading stale", group="connection")
+@subcommand("client", "list", -2, "admin noscript loading stale", group="connection",
+            tips=("nondeterministic_output",))  # fmt: skip
 def client_list(client: Client, argv: list[bytes]) -> bytes:
     clients = client.server.clients
     if len(argv) == 4 and argv[2].lower() == b"type":
@@ -382,6 +386,24 @@ def client_unblock(client: Client, argv: list[bytes]) -> bytes:
 
 @subcommand("client", "tracking", -3, "noscript loading stale", group="connection")
 def client_tracking(client: Client, argv: list[bytes]) -> bytes:
+    # The options are checked first, whatever the mode (networking.c: clientCommand()).
+    redirect = 0
+    index = 3
+    while index < len(argv):
+        option = argv[index].lower()
+        more = index + 1 < len(argv)
+        if option == b"redirect" and more:
+            index += 1
+            if redirect:
+                return REDIRECT_TWICE
+            redirect = parse_int(argv[index])
+            if redirect not in client.server.clients:
+                return NO_REDIRECT_CLIENT
+        elif option == b"prefix" and more:
+            index += 1
+        elif option not in (b"bcast", b"optin", b"optout", b"noloop"):
+            return errors.SYNTAX
+        index += 1
     mode = argv[2].lower()
     if mode == b"off":
         return reply.OK
