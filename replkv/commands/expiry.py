@@ -24,8 +24,12 @@ SECONDS_MAX = LLONG_MAX // 1000
 
 
 def _unsupported(option: bytes) -> bytes:
-    """`Unsupported option X`, cut at a NUL as the C string is (%s)."""
-    return reply.error(b"ERR Unsupported option " + option.split(b"\0", 1)[0])
+    """`Unsupported option X`, cut at a NUL as the C string is (%s).
+
+    addReplyErrorFormat() trims CR and LF off the ends before it maps the rest to spaces.
+    """
+    message = b"ERR Unsupported option " + option.split(b"\0", 1)[0]
+    return reply.error(message.rstrip(b"\r\n"))
 
 
 def _expire_flags(argv: list[bytes]) -> int:
@@ -120,12 +124,14 @@ def _ttl(client: Client, key: bytes, in_ms: bool, absolute: bool) -> bytes:
     return reply.integer(ttl if in_ms else (ttl + 500) // 1000)
 
 
-@command("ttl", 2, "readonly fast", keys=(1, 1, 1), acl_categories=("keyspace",))
+@command("ttl", 2, "readonly fast", keys=(1, 1, 1), acl_categories=("keyspace",),
+         tips=("nondeterministic_output",))  # fmt: skip
 def ttl(client: Client, argv: list[bytes]) -> bytes:
     return _ttl(client, argv[1], in_ms=False, absolute=False)
 
 
-@command("pttl", 2, "readonly fast", keys=(1, 1, 1), acl_categories=("keyspace",))
+@command("pttl", 2, "readonly fast", keys=(1, 1, 1), acl_categories=("keyspace",),
+         tips=("nondeterministic_output",))  # fmt: skip
 def pttl(client: Client, argv: list[bytes]) -> bytes:
     return _ttl(client, argv[1], in_ms=True, absolute=False)
 

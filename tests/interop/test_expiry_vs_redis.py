@@ -112,6 +112,9 @@ class ExpiryVsRedisTests(DifferentialCase, SynchronousTestCase):
                 [verb, "k", "10", "NX", "GT", "LT"],
                 [verb, "k", "10", "bogus"],
                 [verb, "k", "10", b"a\r\nb"],
+                [verb, "k", "10", b"\r\n"],  # trimmed off the end, not turned into spaces
+                [verb, "k", "10", b"x\n\r"],
+                [verb, "k", "10", b"\nx"],
                 [verb, "k", "10", b"nul\0after"],
                 [verb, "k", "10", ""],
                 [verb, "k", "x", "bogus"],
