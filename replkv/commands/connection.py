@@ -25,7 +25,8 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 INT_RANGE = errors.err("value is out of range, value must between -2147483648 and 2147483647")
 
 
-@command("ping", -1, "fast sentinel", group="connection", summary="Ping the server")
+@command("ping", -1, "fast sentinel", group="connection", summary="Ping the server",
+         tips=("request_policy:all_shards", "response_policy:all_succeeded"))  # fmt: skip
 def ping(client: Client, argv: list[bytes]) -> bytes:
     if len(argv) > 2:
         return errors.wrong_arity("ping")

@@ -76,40 +76,105 @@ NO_KEYS = errors.err("The command has no key arguments")
 
 
 def acl_categories(cmd: Command) -> list[str]:
-    """The command's ACL categories, in acl.c's order."""
+    """The command's ACL categories, in acl.c's order.
+
+    The flags' categories are always added (setImplicitACLCategories()); the group's
+    only when none are declared, and never for a container, which Redis declares bare.
+    """
     categories = set(cmd.acl_categories)
-    if not categories:
-        flags = cmd.flags
-        if "write" in flags:
-            categories.add("write")
-        if "readonly" in flags:
-            categories.add("read")
-        if "admin" in flags:
-            categories |= {"admin", "dangerous"}
-        if "pubsub" in flags:
-            categories.add("pubsub")
-        if "blocking" in flags:
-            categories.add("blocking")
-        categories.add("fast" if "fast" in flags else "slow")
+    if not categories and cmd.subcommands is None:
         group = GROUP_CATEGORY.get(cmd.group)
         if group is not None:
             categories.add(group)
+    flags = cmd.flags
+    if "write" in flags:
+        categories.add("write")
+    if "readonly" in flags and "scripting" not in categories:
+        categories.add("read")
+    if "admin" in flags:
+        categories |= {"admin", "dangerous"}
+    if "pubsub" in flags:
+        categories.add("pubsub")
+    if "blocking" in flags:
+        categories.add("blocking")
+    categories.add("fast" if "fast" in flags else "slow")
     return [name for name in ACL_ORDER if name in categories]
 
 
+RW_ACCESS_UPDATE = ("RW", "access", "update")
+RW_ACCESS_DELETE = ("RW", "access", "delete")
+OW_UPDATE = ("OW", "update")
+OW_INSERT = ("OW", "insert")
+RO = ("RO",)
+
+# Key spec flags (the commands' JSON in Redis 7.0) where they are not the default
+# for the command's flags, one tuple per spec; a command with several specs has
+# one key per spec, at consecutive positions (RENAME: source, then target).
+KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "append": (("RW", "insert"),),
+    "copy": (("RO", "access"), OW_UPDATE),
+    "decr": (RW_ACCESS_UPDATE,),
+    "decrby": (RW_ACCESS_UPDATE,),
+    "del": (("RM", "delete"),),
+    "exists": (RO,),
+    "getdel": (RW_ACCESS_DELETE,),
+    "getex": (RW_ACCESS_UPDATE,),
+    "getset": (RW_ACCESS_UPDATE,),
+    "incr": (RW_ACCESS_UPDATE,),
+    "incrby": (RW_ACCESS_UPDATE,),
+    "incrbyfloat": (RW_ACCESS_UPDATE,),
+    "move": (RW_ACCESS_UPDATE,),
+    "mset": (OW_UPDATE,),
+    "msetnx": (OW_INSERT,),
+    "object|encoding": (RO,),
+    "object|freq": (RO,),
+    "object|idletime": (RO,),
+    "object|refcount": (RO,),
+    "psetex": (OW_UPDATE,),
+    "rename": (RW_ACCESS_DELETE, OW_UPDATE),
+    "renamenx": (RW_ACCESS_DELETE, OW_INSERT),
+    "set": (RW_ACCESS_UPDATE + ("variable_flags",),),
+    "setex": (OW_UPDATE,),
+    "setnx": (OW_INSERT,),
+    "strlen": (RO,),
+    "touch": (RO,),
+    "type": (RO,),
+    "unlink": (("RM", "delete"),),
+    "watch": (RO,),
+}
+KEY_SPEC_NOTES = {
+    "getex": b"RW and UPDATE because it changes the TTL",
+    "set": b"RW and ACCESS due to the optional `GET` argument",
+}
+
+
+def key_spec_flags(cmd: Command) -> tuple[tuple[str, ...], ...]:
+    """The flags of each of the command's key specs."""
+    declared = KEY_SPEC_FLAGS.get(cmd.name)
+    if declared is not None:
+        return declared
+    return (("RW", "update"),) if "write" in cmd.flags else (("RO", "access"),)
+
+
 def _key_specs(cmd: Command, resp: int) -> bytes:
-    """One key spec from the legacy range: index search, range find."""
+    """The key specs: index search, range find, from the legacy first/last/step range."""
+    # addReplyCommandKeySpecs(): a set in RESP3, empty or not.
     if cmd.first_key <= 0:
-        return reply.EMPTY_ARRAY
-    if "write" in cmd.flags:
-        flags = ["RW", "update"]
+        return reply.set_header(0, resp)
+    specs = key_spec_flags(cmd)
+    if len(specs) == 1:
+        last = cmd.last_key - cmd.first_key if cmd.last_key >= 0 else cmd.last_key
+        ranges = [(cmd.first_key, last)]
     else:
-        flags = ["RO", "access"]
-    last = cmd.last_key - cmd.first_key if cmd.last_key >= 0 else cmd.last_key
-    return b"".join(
-        [
-            b"*1\r\n",
-            reply.map_header(3, resp),
+        ranges = [(cmd.first_key + i, 0) for i in range(len(specs))]
+    notes = KEY_SPEC_NOTES.get(cmd.name)
+    parts = [reply.set_header(len(specs), resp)]
+    for flags, (first, last) in zip(specs, ranges, strict=True):
+        if notes is not None:
+            parts += [reply.map_header(4, resp), reply.bulk(b"notes"), reply.bulk(notes)]
+        else:
+            parts.append(reply.map_header(3, resp))
+        parts += [
             reply.bulk(b"flags"),
             reply.set_header(len(flags), resp),
             *[reply.simple(flag) for flag in flags],
@@ -120,7 +185,7 @@ def _key_specs(cmd: Command, resp: int) -> bytes:
             reply.bulk(b"spec"),
             reply.map_header(1, resp),
             reply.bulk(b"index"),
-            reply.integer(cmd.first_key),
+            reply.integer(first),
             reply.bulk(b"find_keys"),
             reply.map_header(2, resp),
             reply.bulk(b"type"),
@@ -134,7 +199,7 @@ def _key_specs(cmd: Command, resp: int) -> bytes:
             reply.bulk(b"limit"),
             reply.integer(0),
         ]
-    )
+    return b"".join(parts)
 
 
 def command_info(cmd: Command, resp: int) -> bytes:
@@ -157,7 +222,8 @@ def command_info(cmd: Command, resp: int) -> bytes:
             reply.set_header(len(cmd.tips), resp),
             *[reply.bulk(tip.encode()) for tip in cmd.tips],
             _key_specs(cmd, resp),
-            b"*%d\r\n" % len(subcommands),
+            # addReplyCommandSubCommands(): an empty set when there are none.
+            b"*%d\r\n" % len(subcommands) if subcommands else reply.set_header(0, resp),
             *[command_info(sub, resp) for sub in subcommands],
         ]
     )
@@ -297,11 +363,21 @@ def command_getkeysandflags(client: Client, argv: list[bytes]) -> bytes:
     cmd = registry.COMMANDS[argv[2].lower()]
     if cmd.subcommands is not None and len(argv) > 3:
         cmd = cmd.subcommands[argv[3].lower()]
-    flags = ["RW", "update"] if "write" in cmd.flags else ["RO", "access"]
-    entry = reply.set_header(len(flags), client.resp) + b"".join(
-        reply.simple(flag) for flag in flags
-    )
-    return reply.array([b"*2\r\n" + reply.bulk(key) + entry for key in keys])
+    specs = key_spec_flags(cmd)
+    if cmd.name == "set":
+        # db.c: setGetKeys(): the flags depend on whether GET is among the options.
+        has_get = any(arg.lower() == b"get" for arg in argv[5:])
+        specs = (RW_ACCESS_UPDATE if has_get else OW_UPDATE,)
+    entries = []
+    for index, key in enumerate(keys):
+        flags = specs[min(index, len(specs) - 1)]
+        entries.append(
+            b"*2\r\n"
+            + reply.bulk(key)
+            + reply.set_header(len(flags), client.resp)
+            + b"".join(reply.simple(flag) for flag in flags)
+        )
+    return reply.array(entries)
 
 
 @subcommand("command", "list", -2, "loading stale", group="server",

@@ -60,6 +60,10 @@ LFU_INIT_VAL = 5
 LRU_POLICIES = frozenset(["volatile-lru", "allkeys-lru"])
 LFU_POLICIES = frozenset(["volatile-lfu", "allkeys-lfu"])
 
+# COMMAND INFO tips shared by several commands (Redis 7.0 command JSON).
+MULTI_SHARD_SUM = ("request_policy:multi_shard", "response_policy:agg_sum")
+ALL_SHARDS_OK = ("request_policy:all_shards", "response_policy:all_succeeded")
+
 # -- value types -----------------------------------------------------------------------
 
 # TYPE's name for each Python value type; the other type families register theirs here.
@@ -282,12 +286,13 @@ def _delete(client: Client, argv: list[bytes]) -> bytes:
     return reply.integer(deleted)
 
 
-@command("del", -2, "write", keys=(1, -1, 1), acl_categories=("keyspace",))
+@command("del", -2, "write", keys=(1, -1, 1), acl_categories=("keyspace",), tips=MULTI_SHARD_SUM)
 def del_(client: Client, argv: list[bytes]) -> bytes:
     return _delete(client, argv)
 
 
-@command("unlink", -2, "write fast", keys=(1, -1, 1), acl_categories=("keyspace",))
+@command("unlink", -2, "write fast", keys=(1, -1, 1), acl_categories=("keyspace",),
+         tips=MULTI_SHARD_SUM)  # fmt: skip
 def unlink(client: Client, argv: list[bytes]) -> bytes:
     return _delete(client, argv)
 
@@ -298,12 +303,14 @@ def _count_live(client: Client, argv: list[bytes]) -> bytes:
     return reply.integer(sum(1 for key in argv[1:] if get(key) is not None))
 
 
-@command("exists", -2, "readonly fast", keys=(1, -1, 1), acl_categories=("keyspace",))
+@command("exists", -2, "readonly fast", keys=(1, -1, 1), acl_categories=("keyspace",),
+         tips=MULTI_SHARD_SUM)  # fmt: skip
 def exists(client: Client, argv: list[bytes]) -> bytes:
     return _count_live(client, argv)
 
 
-@command("touch", -2, "readonly fast", keys=(1, -1, 1), acl_categories=("keyspace",))
+@command("touch", -2, "readonly fast", keys=(1, -1, 1), acl_categories=("keyspace",),
+         tips=MULTI_SHARD_SUM)  # fmt: skip
 def touch(client: Client, argv: list[bytes]) -> bytes:
     return _count_live(client, argv)
 
@@ -313,13 +320,15 @@ def type_(client: Client, argv: list[bytes]) -> bytes:
     return reply.simple(type_name(client.db.get(argv[1])))
 
 
-@command("dbsize", 1, "readonly fast", acl_categories=("keyspace",))
+@command("dbsize", 1, "readonly fast", acl_categories=("keyspace",),
+         tips=("request_policy:all_shards", "response_policy:agg_sum"))  # fmt: skip
 def dbsize(client: Client, argv: list[bytes]) -> bytes:
     # Logically expired keys still count until deleted, as in Redis (dictSize).
     return reply.integer(len(client.db.data))
 
 
-@command("keys", 2, "readonly", acl_categories=("keyspace", "dangerous"))
+@command("keys", 2, "readonly", acl_categories=("keyspace", "dangerous"),
+         tips=("request_policy:all_shards", "nondeterministic_output_order"))  # fmt: skip
 def keys(client: Client, argv: list[bytes]) -> bytes:
     """db.c: keysCommand(): expired keys are hidden, not deleted (keyIsExpired)."""
     db = client.db
@@ -337,7 +346,8 @@ def keys(client: Client, argv: list[bytes]) -> bytes:
     return reply.bulk_array(found)
 
 
-@command("scan", -2, "readonly", acl_categories=("keyspace",))
+@command("scan", -2, "readonly", acl_categories=("keyspace",),
+         tips=("nondeterministic_output", "request_policy:special"))  # fmt: skip
 def scan(client: Client, argv: list[bytes]) -> bytes:
     """db.c: scanCommand() over the keyspace; cursors as KeyWalks describes."""
     cursor = parse_cursor(argv[1])
@@ -383,7 +393,8 @@ def scan(client: Client, argv: list[bytes]) -> bytes:
     return b"*2\r\n%b%b" % (reply.bulk(b"%d" % next_cursor), reply.bulk_array(found))
 
 
-@command("randomkey", 1, "readonly", acl_categories=("keyspace",))
+@command("randomkey", 1, "readonly", acl_categories=("keyspace",),
+         tips=("request_policy:all_shards", "nondeterministic_output"))  # fmt: skip
 def randomkey(client: Client, argv: list[bytes]) -> bytes:
     """db.c: dbRandomKey(): expired picks are expired (master) or skipped (replica)."""
     db = client.db
@@ -504,7 +515,7 @@ def _flush_mode(argv: list[bytes]) -> None:
         raise CommandError(errors.SYNTAX)
 
 
-@command("flushdb", -1, "write", acl_categories=("keyspace", "dangerous"))
+@command("flushdb", -1, "write", acl_categories=("keyspace", "dangerous"), tips=ALL_SHARDS_OK)
 def flushdb(client: Client, argv: list[bytes]) -> bytes:
     _flush_mode(argv)
     client.db.flush()
@@ -512,7 +523,7 @@ def flushdb(client: Client, argv: list[bytes]) -> bytes:
     return reply.OK
 
 
-@command("flushall", -1, "write", acl_categories=("keyspace", "dangerous"))
+@command("flushall", -1, "write", acl_categories=("keyspace", "dangerous"), tips=ALL_SHARDS_OK)
 def flushall(client: Client, argv: list[bytes]) -> bytes:
     _flush_mode(argv)
     for db in client.server.keyspace.dbs:
@@ -546,7 +557,8 @@ def _object_value(client: Client, key: bytes) -> Any:
     return client.db.get(key)
 
 
-@subcommand("object", "encoding", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",))
+@subcommand("object", "encoding", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",),
+            tips=("nondeterministic_output",))  # fmt: skip
 def object_encoding(client: Client, argv: list[bytes]) -> bytes:
     value = _object_value(client, argv[2])
     if value is None:
@@ -572,7 +584,8 @@ def refcount(client: Client, value: Any) -> int:
     return 1
 
 
-@subcommand("object", "refcount", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",))
+@subcommand("object", "refcount", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",),
+            tips=("nondeterministic_output",))  # fmt: skip
 def object_refcount(client: Client, argv: list[bytes]) -> bytes:
     value = _object_value(client, argv[2])
     if value is None:
@@ -580,7 +593,8 @@ def object_refcount(client: Client, argv: list[bytes]) -> bytes:
     return reply.integer(refcount(client, value))
 
 
-@subcommand("object", "idletime", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",))
+@subcommand("object", "idletime", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",),
+            tips=("nondeterministic_output",))  # fmt: skip
 def object_idletime(client: Client, argv: list[bytes]) -> bytes:
     """Always 0: per-key access times are not kept, so GET/SET stay lean."""
     if _object_value(client, argv[2]) is None:
@@ -590,7 +604,8 @@ def object_idletime(client: Client, argv: list[bytes]) -> bytes:
     return reply.ZERO
 
 
-@subcommand("object", "freq", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",))
+@subcommand("object", "freq", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",),
+            tips=("nondeterministic_output",))  # fmt: skip
 def object_freq(client: Client, argv: list[bytes]) -> bytes:
     """LFU_INIT_VAL, the counter of a key never read: access counts are not kept."""
     if _object_value(client, argv[2]) is None:

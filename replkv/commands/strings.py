@@ -237,7 +237,8 @@ def getset(client: Client, argv: list[bytes]) -> bytes:
     return reply.bulk_or_null(old, client.resp)
 
 
-@command("mget", -2, "readonly fast", keys=(1, -1, 1), group="string")
+@command("mget", -2, "readonly fast", keys=(1, -1, 1), group="string",
+         tips=("request_policy:multi_shard",))  # fmt: skip
 def mget(client: Client, argv: list[bytes]) -> bytes:
     get_value = client.db.get
     values = []
@@ -252,7 +253,8 @@ def _mset_arity(argv: list[bytes], name: str) -> None:
         raise CommandError(errors.wrong_arity(name))
 
 
-@command("mset", -3, "write denyoom", keys=(1, -1, 2), group="string")
+@command("mset", -3, "write denyoom", keys=(1, -1, 2), group="string",
+         tips=("request_policy:multi_shard", "response_policy:all_succeeded"))  # fmt: skip
 def mset(client: Client, argv: list[bytes]) -> bytes:
     _mset_arity(argv, "mset")
     db = client.db
@@ -263,7 +265,8 @@ def mset(client: Client, argv: list[bytes]) -> bytes:
     return reply.OK
 
 
-@command("msetnx", -3, "write denyoom", keys=(1, -1, 2), group="string")
+@command("msetnx", -3, "write denyoom", keys=(1, -1, 2), group="string",
+         tips=("request_policy:multi_shard", "response_policy:agg_min"))  # fmt: skip
 def msetnx(client: Client, argv: list[bytes]) -> bytes:
     _mset_arity(argv, "msetnx")
     db = client.db
