@@ -577,10 +577,18 @@ def _shares_integers(client: Client) -> bool:
 
 
 def refcount(client: Client, value: Any) -> int:
-    """A value's reference count: the shared integers' fixed count, else 1."""
+    """A value's reference count: the shared integers' fixed count, else 1 or 2.
+
+    Redis stores a SET's (MSET's, APPEND's, …) argument object itself, and EXEC frees
+    the queued arguments only at its end: inside EXEC a value stored by this
+    transaction is referenced twice. (Our values are those same argument objects;
+    CPython's cached one-byte and empty bytes may look shared where Redis's are not.)
+    """
     if type(value) is bytes and string_encoding(value) == b"int":
         if 0 <= int(value) < SHARED_INTEGERS and _shares_integers(client):
             return SHARED_REFCOUNT
+    if client.multi and any(value is arg for _, queued in client.multi for arg in queued[2:]):
+        return 2
     return 1
 
 

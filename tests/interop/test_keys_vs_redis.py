@@ -359,6 +359,26 @@ class KeysVsRedisTests(DifferentialCase, SynchronousTestCase):
         ]
         self.assertSameReplies(script)
 
+    def test_refcount_inside_exec(self) -> None:
+        # EXEC holds the queued arguments until it ends, and a stored value is one of them.
+        self.assertSameReplies(
+            [
+                ["SET", "before", "hello"],
+                ["MULTI"],
+                ["SET", "a", "hello"],
+                ["MSET", "b", "12345", "c", "xyz"],
+                ["APPEND", "d", "tail"],
+                ["GETSET", "e", "long value"],
+                ["SET", "f", "7"],
+                ["INCR", "b"],
+                ["RENAME", "c", "g"],
+                *[["OBJECT", "REFCOUNT", key] for key in "abdefg"],
+                ["OBJECT", "REFCOUNT", "before"],
+                ["EXEC"],
+                *[["OBJECT", "REFCOUNT", key] for key in "adeg"],
+            ]
+        )
+
     def test_object_freq_under_lfu(self) -> None:
         self.assertSameReplies(
             [
