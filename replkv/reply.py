@@ -50,11 +50,14 @@ def simple(text: str | bytes) -> bytes:
 
 
 def error(message: str | bytes) -> bytes:
-    """`-message`; the message starts with its code (ERR, WRONGTYPE, …)."""
+    """`-message`; the message starts with its code (ERR, WRONGTYPE, …).
+
+    As addReplyErrorFormat() does, CR and LF are trimmed off both ends and the ones
+    inside become spaces, so the frame stays one line.
+    """
     if isinstance(message, str):
         message = message.encode()
-    # Redis turns newlines in error strings into spaces so the frame stays one line.
-    message = message.replace(b"\r", b" ").replace(b"\n", b" ")
+    message = message.strip(b"\r\n").replace(b"\r", b" ").replace(b"\n", b" ")
     return b"-%b\r\n" % message
 
 

@@ -24,12 +24,9 @@ SECONDS_MAX = LLONG_MAX // 1000
 
 
 def _unsupported(option: bytes) -> bytes:
-    """`Unsupported option X`, cut at a NUL as the C string is (%s).
-
-    addReplyErrorFormat() trims CR and LF off the ends before it maps the rest to spaces.
-    """
+    """`Unsupported option X`, cut at a NUL as the C string is (%s)."""
     message = b"ERR Unsupported option " + option.split(b"\0", 1)[0]
-    return reply.error(message.rstrip(b"\r\n"))
+    return reply.error(message)
 
 
 def _expire_flags(argv: list[bytes]) -> int:
