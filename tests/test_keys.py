@@ -9,8 +9,9 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.client import Client
-from replkv.commands import keys as keys_module
+from replkv.commands import objects
 from replkv.config import Config
+from replkv.keyspace import walks
 from replkv.server import Server
 
 START = 1_700_000_000.0  # clock seconds at the start of every test
@@ -286,7 +287,7 @@ class ScanTests(KeysTestCase):
         for i in range(30):
             self.h("SET", f"k{i}", "v")
         cursor, first = scan_reply(self.h("SCAN", "0", "COUNT", "4"))
-        for _ in range(keys_module.MAX_WALKS):
+        for _ in range(walks.MAX_WALKS):
             scan_reply(self.h("SCAN", "0", "COUNT", "4"))
         found = first + self.scan_all("COUNT", "4", start=cursor)
         self.assertEqual(set(found), {b"k%d" % i for i in range(30)})
@@ -636,11 +637,11 @@ class ObjectTests(KeysTestCase):
         h = self.h
         h("SET", "k", "v")
         self.assertEqual(h("OBJECT", "IDLETIME", "k"), b":0\r\n")
-        self.assertEqual(h("OBJECT", "FREQ", "k"), keys_module.NO_LFU)
+        self.assertEqual(h("OBJECT", "FREQ", "k"), objects.NO_LFU)
         lfu = Harness(maxmemory_policy="allkeys-lfu")
         lfu("SET", "k", "v")
         self.assertEqual(lfu("OBJECT", "FREQ", "k"), b":5\r\n")
-        self.assertEqual(lfu("OBJECT", "IDLETIME", "k"), keys_module.LFU_NO_IDLETIME)
+        self.assertEqual(lfu("OBJECT", "IDLETIME", "k"), objects.LFU_NO_IDLETIME)
 
     def test_help(self) -> None:
         raw = self.h("OBJECT", "HELP")

@@ -15,9 +15,10 @@ from twisted.logger import Logger
 from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands.args import try_int
-from replkv.commands.keys import refcount, string_encoding
+from replkv.commands.objects import refcount
 from replkv.commands.table import command
 from replkv.keyspace.digest import dataset_digest, key_digest
+from replkv.keyspace.values import string_encoding
 
 if TYPE_CHECKING:
     from replkv.commands.table import Command

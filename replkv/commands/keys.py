@@ -1,105 +1,31 @@
-"""Generic key commands (db.c, object.c): DEL EXISTS TYPE KEYS SCAN RENAME COPY MOVE …
+"""Generic key commands (db.c): DEL EXISTS TYPE KEYS SCAN RENAME COPY MOVE …
 
-SCAN and RANDOMKEY need positional access that Python dicts lack; see `KeyWalks`
-for the cursor and sampling schemes and the guarantees they give.
+SCAN and RANDOMKEY need positional access that Python dicts lack; see
+`replkv.keyspace.walks` for the cursor and sampling schemes and their guarantees.
 """
 
 from __future__ import annotations
 
-import random
-import weakref
-from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
-
 from replkv import errors, reply
 from replkv.client import Client
-from replkv.commands.args import parse_int, try_int
-from replkv.commands.table import command, container, subcommand
+from replkv.commands.args import parse_int
+from replkv.commands.table import command
 from replkv.errors import CommandError
 from replkv.glob import compile_glob
 from replkv.keyspace.database import Database
-from replkv.keyspace.keyspace import Keyspace
+from replkv.keyspace.values import duplicate, type_name
+from replkv.keyspace.walks import RANDOM_TRIES, SAMPLE_MISSES
 
 SAME_OBJECT = errors.err("source and destination objects are the same")
 INVALID_CURSOR = errors.err("invalid cursor")
 INT_RANGE = errors.err("value is out of range, value must between -2147483648 and 2147483647")
-NO_LFU = errors.err(
-    "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
-    "when switching between policies at runtime LRU and LFU data will take some time to adjust."
-)
-LFU_NO_IDLETIME = errors.err(
-    "An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
-    "switching between policies at runtime LRU and LFU data will take some time to adjust."
-)
-OBJECT_HELP = [
-    b"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    b"ENCODING <key>",
-    b"    Return the kind of internal representation used in order to store the value",
-    b"    associated with a <key>.",
-    b"FREQ <key>",
-    b"    Return the access frequency index of the <key>. The returned integer is",
-    b"    proportional to the logarithm of the recent access frequency of the key.",
-    b"IDLETIME <key>",
-    b"    Return the idle time of the <key>, that is the approximated number of",
-    b"    seconds elapsed since the last access to the key.",
-    b"REFCOUNT <key>",
-    b"    Return the number of references of the value associated with the specified",
-    b"    <key>.",
-    b"HELP",
-    b"    Prints this help.",
-]
 
 ULONG_MAX = 2**64 - 1
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
-SHARED_INTEGERS = 10000  # OBJ_SHARED_INTEGERS
-SHARED_REFCOUNT = 2147483647  # OBJ_SHARED_REFCOUNT
-EMBSTR_LIMIT = 44  # OBJ_ENCODING_EMBSTR_SIZE_LIMIT
-LFU_INIT_VAL = 5
-# Policies under which Redis neither shares integers nor tracks LRU idle time.
-LRU_POLICIES = frozenset(["volatile-lru", "allkeys-lru"])
-LFU_POLICIES = frozenset(["volatile-lfu", "allkeys-lfu"])
 
 # COMMAND INFO tips shared by several commands (Redis 7.0 command JSON).
 MULTI_SHARD_SUM = ("request_policy:multi_shard", "response_policy:agg_sum")
 ALL_SHARDS_OK = ("request_policy:all_shards", "response_policy:all_succeeded")
-
-# -- value types -----------------------------------------------------------------------
-
-# TYPE's name for each Python value type; the other type families register theirs here.
-TYPE_NAMES: dict[type, bytes] = {bytes: b"string", bytearray: b"string"}
-# OBJECT ENCODING for non-string types, registered by their families.
-ENCODINGS: dict[type, Callable[[Any], bytes]] = {}
-
-
-def type_name(value: Any) -> bytes:
-    """object.c: getObjectTypeName(): "none" for a missing key."""
-    if value is None:
-        return b"none"
-    return TYPE_NAMES.get(type(value), b"none")
-
-
-def string_encoding(value: bytes | bytearray) -> bytes:
-    """object.c: tryObjectEncoding() as SET applies it: int, embstr or raw.
-
-    A bytearray is a string APPEND or SETRANGE made raw, whatever its content.
-    """
-    if type(value) is bytearray:
-        return b"raw"
-    if len(value) <= 20 and try_int(value) is not None:
-        return b"int"
-    return b"embstr" if len(value) <= EMBSTR_LIMIT else b"raw"
-
-
-def duplicate(value: Any) -> Any:
-    """object.c: dupStringObject() and friends, for COPY.
-
-    bytes are immutable and shared; every other value type offers `copy()` (a
-    bytearray stays a raw string; containers hold immutable bytes, so shallow is deep).
-    """
-    if type(value) is bytes:
-        return value
-    return value.copy()
 
 
 def _parse_int32(arg: bytes, error: bytes | None = None) -> int:
@@ -117,139 +43,6 @@ def _other_db(client: Client, arg: bytes) -> Database:
     if not 0 <= index < len(dbs):
         raise CommandError(errors.DB_INDEX)
     return dbs[index]
-
-
-# -- SCAN cursors and RANDOMKEY sampling -----------------------------------------------
-
-MAX_WALKS = 64  # SCAN iterations held at once, per keyspace
-POSITION_BITS = 32
-POSITION_MASK = (1 << POSITION_BITS) - 1
-# RANDOMKEY re-samples the key list after len/SAMPLE_REUSE picks, or once the database
-# grew by more than len/SAMPLE_REUSE keys: O(SAMPLE_REUSE) copying per call, amortized.
-SAMPLE_REUSE = 16
-SAMPLE_MISSES = 4  # picks of deleted keys in one call before re-sampling at once
-RANDOM_TRIES = 100  # dbRandomKey(): maxtries on a replica whose keys are all volatile
-
-
-class _Walk:
-    """One SCAN iteration: the database's keys as they were when it started."""
-
-    __slots__ = ("db_id", "keys")
-
-    def __init__(self, db_id: int, keys: list[bytes]) -> None:
-        self.db_id = db_id
-        self.keys = keys
-
-
-class _Sample:
-    """The key list RANDOMKEY picks from, and how much it has been used."""
-
-    __slots__ = ("source", "keys", "picks")
-
-    def __init__(self, source: dict[bytes, Any]) -> None:
-        self.source = source
-        self.keys = list(source)
-        self.picks = 0
-
-    def stale(self, data: dict[bytes, Any]) -> bool:
-        size = len(self.keys)
-        return (
-            data is not self.source
-            or self.picks > size // SAMPLE_REUSE
-            or len(data) > size + size // SAMPLE_REUSE
-        )
-
-
-class KeyWalks:
-    """Per-keyspace state of SCAN iterations and RANDOMKEY samples.
-
-    SCAN: Python dicts cannot resume an iteration after they change, nor seek to a
-    position, so an iteration over a database larger than COUNT starts with one
-    C-level copy of its key list (O(n), about 5 ms per million keys); every later
-    call reads the next COUNT entries of that copy (O(COUNT)) and returns those still
-    present. The cursor is `walk id << 32 | position`. Guarantee: every key present
-    from the start of an iteration to its end is returned; keys added meanwhile may
-    not be; a key is returned at most once per iteration. At most MAX_WALKS
-    iterations are held (least recently used dropped); a cursor whose walk is gone
-    (or any unknown cursor) starts a new walk from the beginning, which may return
-    keys again but never misses one.
-
-    RANDOMKEY: picks uniformly from a copy of the key list, refreshed as SAMPLE_REUSE
-    describes, and at once when picks keep landing on deleted keys. Keys added since
-    the copy are not candidates until it is refreshed.
-    """
-
-    def __init__(self) -> None:
-        self.walks: OrderedDict[int, _Walk] = OrderedDict()
-        self.next_id = 1
-        self.samples: dict[int, _Sample] = {}
-        self.random = random.Random()
-
-    def start(self, db: Database) -> tuple[int, _Walk]:
-        """A new iteration over db's current keys."""
-        walk_id = self.next_id
-        self.next_id = walk_id + 1 if walk_id < ULONG_MAX >> POSITION_BITS else 1
-        walk = _Walk(db.id, list(db.data))
-        self.walks[walk_id] = walk
-        if len(self.walks) > MAX_WALKS:
-            self.walks.popitem(last=False)
-        return walk_id, walk
-
-    def resume(self, db: Database, cursor: int) -> tuple[int, _Walk, int] | None:
-        """The walk and position a cursor names, or None if it names none."""
-        walk_id = cursor >> POSITION_BITS
-        walk = self.walks.get(walk_id)
-        if walk is None or walk.db_id != db.id:
-            return None
-        position = cursor & POSITION_MASK
-        if position >= len(walk.keys):
-            return None
-        self.walks.move_to_end(walk_id)
-        return walk_id, walk, position
-
-    def batch(self, db: Database, cursor: int, count: int) -> tuple[int, list[bytes]]:
-        """The next cursor and up to `count` candidate keys (maybe deleted since)."""
-        data = db.data
-        found = self.resume(db, cursor) if cursor else None
-        if found is None:
-            if len(data) <= count:  # all of it in one reply, as Redis does for small dicts
-                return 0, list(data)
-            walk_id, walk = self.start(db)
-            position = 0
-        else:
-            walk_id, walk, position = found
-        end = position + count
-        keys = walk.keys[position:end]
-        if end >= len(walk.keys):
-            del self.walks[walk_id]
-            return 0, keys
-        return walk_id << POSITION_BITS | end, keys
-
-    def pick(self, db: Database) -> bytes | None:
-        """A uniformly chosen key of db's sample (maybe deleted or expired since)."""
-        data = db.data
-        sample = self.samples.get(db.id)
-        if sample is None or sample.stale(data):
-            sample = self.samples[db.id] = _Sample(data)
-        if not sample.keys:
-            return None
-        sample.picks += 1
-        return sample.keys[self.random.randrange(len(sample.keys))]
-
-    def resample(self, db: Database) -> None:
-        """Drop db's sample: too many of its keys are gone."""
-        self.samples.pop(db.id, None)
-
-
-_WALKS: weakref.WeakKeyDictionary[Keyspace, KeyWalks] = weakref.WeakKeyDictionary()
-
-
-def key_walks(keyspace: Keyspace) -> KeyWalks:
-    """The SCAN/RANDOMKEY state of a keyspace."""
-    walks = _WALKS.get(keyspace)
-    if walks is None:
-        walks = _WALKS[keyspace] = KeyWalks()
-    return walks
 
 
 def parse_cursor(arg: bytes) -> int:
@@ -372,7 +165,7 @@ def scan(client: Client, argv: list[bytes]) -> bytes:
             return errors.SYNTAX
         i += 2
     db = client.db
-    next_cursor, candidates = key_walks(db.keyspace).batch(db, cursor, count)
+    next_cursor, candidates = db.keyspace.walks.batch(db, cursor, count)
     data = db.data
     found = []
     for key in candidates:
@@ -399,7 +192,7 @@ def randomkey(client: Client, argv: list[bytes]) -> bytes:
     """db.c: dbRandomKey(): expired picks are expired (master) or skipped (replica)."""
     db = client.db
     keyspace = db.keyspace
-    walks = key_walks(keyspace)
+    walks = keyspace.walks
     all_volatile = len(db.data) == len(db.expires)
     tries = RANDOM_TRIES
     misses = 0
@@ -545,85 +338,3 @@ def swapdb(client: Client, argv: list[bytes]) -> bytes:
         keyspace.swap(first, second)
     client.server.propagate(client.db, argv)
     return reply.OK
-
-
-# -- OBJECT ----------------------------------------------------------------------------
-
-container("object", acl_categories=())
-
-
-def _object_value(client: Client, key: bytes) -> Any:
-    """objectCommandLookup(): a read lookup that does not count as an access."""
-    return client.db.get(key)
-
-
-@subcommand("object", "encoding", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",),
-            tips=("nondeterministic_output",))  # fmt: skip
-def object_encoding(client: Client, argv: list[bytes]) -> bytes:
-    value = _object_value(client, argv[2])
-    if value is None:
-        return client.null
-    if type(value) is bytes or type(value) is bytearray:
-        return reply.bulk(string_encoding(value))
-    encoder = ENCODINGS.get(type(value))
-    return reply.bulk(encoder(value) if encoder is not None else b"unknown")
-
-
-def _shares_integers(client: Client) -> bool:
-    """Whether Redis would use its shared 0..9999 integer objects (tryObjectEncoding)."""
-    config = client.server.config
-    policy = config.maxmemory_policy
-    return not config.maxmemory or (policy not in LRU_POLICIES and policy not in LFU_POLICIES)
-
-
-def refcount(client: Client, value: Any) -> int:
-    """A value's reference count: the shared integers' fixed count, else 1 or 2.
-
-    Redis stores a SET's (MSET's, APPEND's, …) argument object itself, and EXEC frees
-    the queued arguments only at its end: inside EXEC a value stored by this
-    transaction is referenced twice. (Our values are those same argument objects;
-    CPython's cached one-byte and empty bytes may look shared where Redis's are not.)
-    """
-    if type(value) is bytes and string_encoding(value) == b"int":
-        if 0 <= int(value) < SHARED_INTEGERS and _shares_integers(client):
-            return SHARED_REFCOUNT
-    if client.multi and any(value is arg for _, queued in client.multi for arg in queued[2:]):
-        return 2
-    return 1
-
-
-@subcommand("object", "refcount", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",),
-            tips=("nondeterministic_output",))  # fmt: skip
-def object_refcount(client: Client, argv: list[bytes]) -> bytes:
-    value = _object_value(client, argv[2])
-    if value is None:
-        return client.null
-    return reply.integer(refcount(client, value))
-
-
-@subcommand("object", "idletime", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",),
-            tips=("nondeterministic_output",))  # fmt: skip
-def object_idletime(client: Client, argv: list[bytes]) -> bytes:
-    """Always 0: per-key access times are not kept, so GET/SET stay lean."""
-    if _object_value(client, argv[2]) is None:
-        return client.null
-    if client.server.config.maxmemory_policy in LFU_POLICIES:
-        return LFU_NO_IDLETIME
-    return reply.ZERO
-
-
-@subcommand("object", "freq", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",),
-            tips=("nondeterministic_output",))  # fmt: skip
-def object_freq(client: Client, argv: list[bytes]) -> bytes:
-    """LFU_INIT_VAL, the counter of a key never read: access counts are not kept."""
-    if _object_value(client, argv[2]) is None:
-        return client.null
-    if client.server.config.maxmemory_policy not in LFU_POLICIES:
-        return NO_LFU
-    return reply.integer(LFU_INIT_VAL)
-
-
-@subcommand("object", "help", 2, "loading stale", acl_categories=("keyspace",))
-def object_help(client: Client, argv: list[bytes]) -> bytes:
-    return reply.array([reply.simple(line) for line in OBJECT_HELP])
-

@@ -16,6 +16,7 @@ FAMILIES = (
     "connection",
     "strings",
     "keys",
+    "objects",
     "expiry",
     "transactions",
     "server",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from twisted.internet.interfaces import IReactorTime
 
 from replkv.keyspace.database import Database
+from replkv.keyspace.walks import KeyWalks
 from replkv.stats import Stats
 
 
@@ -21,6 +22,8 @@ class Keyspace:
         self.clock = clock
         self.stats = stats or Stats()
         self.dbs = [Database(i, self, self.stats) for i in range(databases)]
+        # SCAN iterations and RANDOMKEY samples over these databases.
+        self.walks = KeyWalks()
         # Only a master deletes expired keys (db.c: expireIfNeeded()); a replica hides them.
         self.is_master = True
         # True while applying a master's stream or a log replay: expired keys stay visible.
