@@ -7,12 +7,10 @@ plus the group's category; one key spec from the legacy first/last/step range.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands import registry
-from replkv.commands.table import Command, container, subcommand
+from replkv.commands.table import Command, all_commands, container, subcommand
 from replkv.errors import CommandError
 from replkv.glob import compile_glob
 
@@ -258,13 +256,6 @@ def find(name: bytes) -> Command | None:
     return cmd.subcommands.get(sub) if cmd.subcommands else None
 
 
-def _everything() -> Iterable[Command]:
-    for cmd in registry.COMMANDS.values():
-        yield cmd
-        if cmd.subcommands:
-            yield from cmd.subcommands.values()
-
-
 COMMAND = container(
     "command",
     "loading stale",
@@ -384,7 +375,7 @@ def command_getkeysandflags(client: Client, argv: list[bytes]) -> bytes:
             acl_categories=COMMAND_ACL, tips=("nondeterministic_output_order",),
             summary="Get an array of Redis command names", since="7.0.0")  # fmt: skip
 def command_list(client: Client, argv: list[bytes]) -> bytes:
-    everything = list(_everything())
+    everything = all_commands()
     if len(argv) == 2:
         return reply.bulk_array([cmd.name.encode() for cmd in everything])
     if len(argv) != 5 or argv[2].lower() != b"filterby":

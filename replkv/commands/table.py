@@ -145,6 +145,16 @@ def _declare(
     return register
 
 
+def all_commands() -> list[Command]:
+    """Every command and subcommand, each container followed by its subcommands."""
+    found = []
+    for cmd in COMMANDS.values():
+        found.append(cmd)
+        if cmd.subcommands:
+            found.extend(cmd.subcommands.values())
+    return found
+
+
 def lookup(argv: list[bytes]) -> Command | None:
     """The command (or subcommand) argv names, or None if unknown."""
     cmd = COMMANDS.get(argv[0].lower())
