@@ -8,7 +8,8 @@ from twisted.application.service import MultiService
 from twisted.python import usage
 
 from replkv import reactor as replkv_reactor
-from replkv.config import Config, ConfigError
+from replkv.config import Config
+from replkv.directives import ConfigError
 from replkv.splitargs import split_args
 
 DEFAULT_BIND = "127.0.0.1"

@@ -6,9 +6,9 @@ import tempfile
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from replkv.config import (
+from replkv.config import Config
+from replkv.directives import (
     DIRECTIVES,
-    Config,
     ConfigApplyError,
     ConfigError,
     ConfigSetError,

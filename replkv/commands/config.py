@@ -6,6 +6,7 @@ from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands.debug import is_local
 from replkv.commands.table import all_commands, container, subcommand
+from replkv.directives import ConfigSetError
 
 container("config", "", group="server", acl_categories=("slow",),
           summary="A container for server configuration commands", since="2.0.0")  # fmt: skip
@@ -45,8 +46,6 @@ def config_get(client: Client, argv: list[bytes]) -> bytes:
 def config_set(client: Client, argv: list[bytes]) -> bytes:
     if len(argv) % 2:
         return errors.SYNTAX
-    from replkv.config import ConfigSetError
-
     pairs = [(argv[i], argv[i + 1]) for i in range(2, len(argv), 2)]
     try:
         client.server.config.set_many(pairs, client_is_local=is_local(client))
@@ -67,8 +66,6 @@ def config_resetstat(client: Client, argv: list[bytes]) -> bytes:
 @subcommand("config", "rewrite", 2, _CONFIG_ADMIN, group="server", acl_categories=_CONFIG_ACL,
             summary="Persist the effective configuration to file", since="2.8.0")  # fmt: skip
 def config_rewrite(client: Client, argv: list[bytes]) -> bytes:
-    from replkv.config import ConfigSetError
-
     try:
         client.server.config.rewrite()
     except ConfigSetError as failure:
