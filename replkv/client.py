@@ -47,6 +47,8 @@ class Client:
         self.no_evict = False  # CLIENT NO-EVICT
         self.is_master_link = False
         self.closing = False
+        # The command CLIENT PAUSE holds back, if any: the client counts as blocked.
+        self.paused_argv: list[bytes] | None = None
         self.kind = "normal"
 
     # Limits the RESP readers consult.
@@ -69,6 +71,9 @@ class Client:
 
     def send(self, data: bytes) -> None:
         """Deliver an out-of-band reply (MONITOR lines, pushes, unblocked replies)."""
+
+    def kill(self) -> None:
+        """Close the connection now, dropping pending replies (CLIENT KILL, timeout)."""
 
     def close_after_reply(self) -> None:
         """Close the connection once the pending replies are written."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING
 
 from twisted.internet.protocol import Factory, Protocol, connectionDone
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 log = Logger()
 
 INTERNAL_ERROR = reply.error("ERR internal error while executing the command")
+MAX_CLIENTS = reply.error("ERR max number of clients reached")
 
 
 class ClientProtocol(Client, Protocol):
@@ -29,15 +31,23 @@ class ClientProtocol(Client, Protocol):
         Client.__init__(self, server, server.next_client_id())
         self._out: list[bytes] = []
         self._in_read = False
-        self.paused_argv: list[bytes] | None = None
 
     def connectionMade(self) -> None:
         transport = self.transport
         assert transport is not None
+        self.reader = make_reader(self)
+        server = self.server
+        if len(server.clients) >= server.config.maxclients:
+            # networking.c: acceptCommonHandler() refuses past maxclients.
+            server.stats.rejected_connections += 1
+            self.closing = True
+            transport.write(MAX_CLIENTS)
+            transport.loseConnection()
+            return
         if hasattr(transport, "setTcpNoDelay"):
             transport.setTcpNoDelay(True)
-        self.reader = make_reader(self)
-        self.server.add_client(self)
+            set_keepalive(transport, server.config.tcp_keepalive)
+        server.add_client(self)
 
     def dataReceived(self, data: bytes) -> None:
         if self.closing:
@@ -151,6 +161,18 @@ class ClientProtocol(Client, Protocol):
 
     def local_address(self) -> str:
         return _format_address(self.transport.getHost() if self.transport else None)
+
+
+def set_keepalive(transport: object, interval: int) -> None:
+    """anetKeepAlive(): TCP keepalive probes after `interval` idle seconds (0: off)."""
+    if interval <= 0:
+        return
+    transport.setTcpKeepAlive(True)  # type: ignore[attr-defined]
+    sock = getattr(transport, "socket", None)
+    if sock is not None and hasattr(socket, "TCP_KEEPIDLE"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, interval)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(interval // 3, 1))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
 
 
 def write_now(transport: object, data: bytes) -> None:

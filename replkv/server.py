@@ -109,6 +109,20 @@ class Server:
         if client.monitor and client in self.monitors:
             self.monitors.remove(client)
 
+    def close_idle_clients(self, now: float) -> None:
+        """clientsCronHandleTimeout(): close normal clients idle past `timeout` seconds."""
+        limit = self.config.timeout
+        if not limit:
+            return
+        for client in list(self.clients.values()):
+            if (
+                client.kind == "normal"
+                and not client.monitor
+                and client.paused_argv is None  # blocked clients are not idle
+                and now - client.last_interaction > limit
+            ):
+                client.kill()
+
     # -- execution -------------------------------------------------------------------
 
     def execute(self, client: Client, argv: list[bytes]) -> bytes | None:

@@ -42,6 +42,7 @@ class ReplkvService(MultiService):
             listener.setServiceParent(self)
             if not optional:
                 self._required_listeners.append(listener)
+        self._last_clients_check = 0.0
         self._cron = TimerService(1 / max(config.hz, 1), self.cron)
         self._cron.clock = reactor
         self._cron.setServiceParent(self)
@@ -69,6 +70,10 @@ class ReplkvService(MultiService):
         if self.server.active_expire_enabled and not self.server.keyspace.expiry_paused:
             self.expiry.cycle(self.config.hz)
         self.server.stats.expired_stale_perc = self.expiry.stale_percent
+        now = self.reactor.seconds()  # type: ignore[attr-defined]
+        if now - self._last_clients_check >= 1:  # clientsCron(): about once a second
+            self._last_clients_check = now
+            self.server.close_idle_clients(now)
 
     def _hz_changed(self, hz: int) -> None:
         loop = getattr(self._cron, "_loop", None)
