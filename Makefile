@@ -31,6 +31,7 @@ test: setup-test
 
 lint: setup
 	$(BIN)/ruff check replkv tests bench twisted
+	$(BIN)/ruff format --check replkv tests bench twisted
 	$(BIN)/mypy
 
 bench: setup-test

@@ -4,7 +4,6 @@ Each directive knows how to parse its arguments, format its value for CONFIG GET
 and write itself for CONFIG REWRITE, following Redis 7.0.15's config.c.
 """
 
-
 from __future__ import annotations
 
 import errno

@@ -107,7 +107,7 @@ def format_double(value: float) -> bytes:
         return b"inf"
     if value == float("-inf"):
         return b"-inf"
-    return (b"%.17g" % value)
+    return b"%.17g" % value
 
 
 def double(value: float, resp: int) -> bytes:
@@ -137,9 +137,7 @@ def encode_command(argv: list[bytes]) -> bytes:
     count = len(argv)
     if count == 3:  # SET k v, SADD s m, …: one formatting operation
         a, b, c = argv
-        return b"*3\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (
-            len(a), a, len(b), b, len(c), c
-        )
+        return b"*3\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(a), a, len(b), b, len(c), c)
     if count == 2:  # INCR k, DEL k, …
         a, b = argv
         return b"*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(a), a, len(b), b)

@@ -160,9 +160,7 @@ class PythonRequestReader:
                     raise ProtocolError("Protocol error: too big bulk count string")
                 return None
             if buf[pos] != 36:  # '$'
-                raise ProtocolError(
-                    "Protocol error: expected '$', got '%s'" % chr(buf[pos])
-                )
+                raise ProtocolError("Protocol error: expected '$', got '%s'" % chr(buf[pos]))
             size = _parse_length(buf[pos + 1 : end])
             if size is None or size < 0 or size > max_bulk:
                 raise ProtocolError("Protocol error: invalid bulk length")

@@ -56,9 +56,12 @@ class ActiveExpiryTests(KeysTestCase):
         self.assertEqual(
             h.new_events(mark),
             [
-                [b"SELECT", b"0"], [b"DEL", b"k"],
-                [b"SELECT", b"3"], [b"DEL", b"k"],
-                [b"SELECT", b"15"], [b"DEL", b"k"],
+                [b"SELECT", b"0"],
+                [b"DEL", b"k"],
+                [b"SELECT", b"3"],
+                [b"DEL", b"k"],
+                [b"SELECT", b"15"],
+                [b"DEL", b"k"],
             ],
         )
 

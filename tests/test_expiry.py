@@ -132,9 +132,7 @@ class ExpireTests(KeysTestCase):
             self.assertEqual(h("EXPIRE", "k", "10", *combo), NX_CONFLICT)
         self.assertEqual(h("EXPIRE", "k", "10", "GT", "LT"), GT_LT_CONFLICT)
         self.assertEqual(h("EXPIRE", "k", "10", "foo"), b"-ERR Unsupported option foo\r\n")
-        self.assertEqual(
-            h("EXPIRE", "k", "10", b"a\r\nb\0c"), b"-ERR Unsupported option a  b\r\n"
-        )
+        self.assertEqual(h("EXPIRE", "k", "10", b"a\r\nb\0c"), b"-ERR Unsupported option a  b\r\n")
         # Options are checked before the time.
         self.assertEqual(h("EXPIRE", "k", "x", "foo"), b"-ERR Unsupported option foo\r\n")
         self.assertEqual(

@@ -457,9 +457,7 @@ class RenameTests(KeysTestCase):
         h.clock.advance(0.02)
         mark = h.mark()
         self.assertEqual(h("RENAMENX", "a", "b"), b":1\r\n")
-        self.assertEvents(
-            mark, [[b"MULTI"], [b"DEL", b"b"], [b"RENAMENX", b"a", b"b"], [b"EXEC"]]
-        )
+        self.assertEvents(mark, [[b"MULTI"], [b"DEL", b"b"], [b"RENAMENX", b"a", b"b"], [b"EXEC"]])
 
 
 class CopyMoveTests(KeysTestCase):
@@ -609,8 +607,9 @@ class ObjectTests(KeysTestCase):
         }
         for value, encoding in cases.items():
             h("SET", "k", value)
-            self.assertEqual(h("OBJECT", "ENCODING", "k"), b"$%d\r\n%b\r\n" % (
-                len(encoding), encoding), value)
+            self.assertEqual(
+                h("OBJECT", "ENCODING", "k"), b"$%d\r\n%b\r\n" % (len(encoding), encoding), value
+            )
         h.keyspace.dbs[0].store(b"r", bytearray(b"12"))
         self.assertEqual(h("OBJECT", "encoding", "r"), b"$3\r\nraw\r\n")
         self.check_replay = False

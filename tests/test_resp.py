@@ -32,7 +32,7 @@ VECTORS: list[tuple[bytes, list[list[bytes]], str | None]] = [
     (b"*2\r\n$3\r\nGET\r\n$4\r\na\r\nb\r\n", [[b"GET", b"a\r\nb"]], None),
     (b"PING\r\n", [[b"PING"]], None),
     (b"PING\n", [[b"PING"]], None),
-    (b'SET "a b" \'c d\'\r\n', [[b"SET", b"a b", b"c d"]], None),
+    (b"SET \"a b\" 'c d'\r\n", [[b"SET", b"a b", b"c d"]], None),
     (b"\r\n\nPING\r\n", [[b"PING"]], None),
     (b"*0\r\n*-5\r\nPING\r\n", [[b"PING"]], None),
     (b"*1\r\n$4\r\nPINGxx", [[b"PING"]], None),

@@ -57,9 +57,7 @@ class PropagationTests(SynchronousTestCase):
         self.run_commands(b"set a 1")
         self.assertEqual(
             self.run_commands(b"select 2", b"multi", b"set b 1", b"incr b", b"exec"),
-            events(
-                [b"SELECT", b"2"], [b"MULTI"], [b"set", b"b", b"1"], [b"incr", b"b"], [b"EXEC"]
-            ),
+            events([b"SELECT", b"2"], [b"MULTI"], [b"set", b"b", b"1"], [b"incr", b"b"], [b"EXEC"]),
         )
 
     def test_single_write_transaction_is_bare_and_reads_emit_nothing(self) -> None:

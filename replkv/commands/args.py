@@ -48,4 +48,3 @@ def parse_float(arg: bytes | bytearray, error: bytes = errors.NOT_FLOAT) -> floa
     if b"_" in text or text.lstrip(b"+-").startswith(b"nan"):
         raise CommandError(error)
     return value
-

@@ -119,4 +119,3 @@ def object_freq(client: Client, argv: list[bytes]) -> bytes:
 @subcommand("object", "help", 2, "loading stale", acl_categories=("keyspace",))
 def object_help(client: Client, argv: list[bytes]) -> bytes:
     return reply.array([reply.simple(line) for line in OBJECT_HELP])
-

@@ -129,8 +129,17 @@ class CommandLineToolsTests(SynchronousTestCase):
     def test_redis_benchmark_runs_to_completion(self) -> None:
         benchmark = require("redis-benchmark")
         out = self.run_tool(
-            benchmark, "-p", str(self.server.port), "-t", "set,get,incr,mset",
-            "-n", "2000", "-c", "10", "-q", "--csv",
+            benchmark,
+            "-p",
+            str(self.server.port),
+            "-t",
+            "set,get,incr,mset",
+            "-n",
+            "2000",
+            "-c",
+            "10",
+            "-q",
+            "--csv",
         )
         tests = [line.split(",")[0].strip('"') for line in out.splitlines()[1:]]
         self.assertEqual(tests, ["SET", "GET", "INCR", "MSET (10 keys)"])

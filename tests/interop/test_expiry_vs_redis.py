@@ -75,8 +75,13 @@ class ExpiryVsRedisTests(DifferentialCase, SynchronousTestCase):
     def test_past_times_delete(self) -> None:
         script: list = []
         for verb, arg in [
-            ("EXPIRE", "0"), ("EXPIRE", "-1"), ("PEXPIRE", "-100"), ("EXPIREAT", "1"),
-            ("PEXPIREAT", "1"), ("EXPIREAT", "-9223372036854775"), ("PEXPIREAT", "0"),
+            ("EXPIRE", "0"),
+            ("EXPIRE", "-1"),
+            ("PEXPIRE", "-100"),
+            ("EXPIREAT", "1"),
+            ("PEXPIREAT", "1"),
+            ("EXPIREAT", "-9223372036854775"),
+            ("PEXPIREAT", "0"),
             ("PEXPIREAT", "-9223372036854775808"),
         ]:
             script += [["SET", "k", "v"], [verb, "k", arg], ["EXISTS", "k"], ["DBSIZE"]]

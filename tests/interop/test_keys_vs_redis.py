@@ -85,8 +85,26 @@ class KeysVsRedisTests(DifferentialCase, SynchronousTestCase):
     def test_keys_patterns(self) -> None:
         keys = ["foo", "fob", "fo", "bar", "f*o", "f\\o", "Foo", "", "x\0y", "h[a]llo"]
         patterns = [
-            "*", "**", "f*", "fo?", "f[o]*", "f[^o]*", "f[a-z]b", "[A-Z]*", "*o", "f\\*o",
-            "f\\\\o", "", "x?y", "x\0y", "h[[]a]llo", "[", "f[o", "*[]*", "h\\[a\\]llo", "nope",
+            "*",
+            "**",
+            "f*",
+            "fo?",
+            "f[o]*",
+            "f[^o]*",
+            "f[a-z]b",
+            "[A-Z]*",
+            "*o",
+            "f\\*o",
+            "f\\\\o",
+            "",
+            "x?y",
+            "x\0y",
+            "h[[]a]llo",
+            "[",
+            "f[o",
+            "*[]*",
+            "h\\[a\\]llo",
+            "nope",
         ]
         self.assertSameReplies(
             [["SET", key, "1"] for key in keys]
@@ -146,9 +164,16 @@ class KeysVsRedisTests(DifferentialCase, SynchronousTestCase):
         for client in (self.redis_client, self.replkv_client):
             for key in keys:
                 client.call("SET", key, "v")
-        for options in [(), ("COUNT", "1"), ("COUNT", "7"), ("COUNT", "1000"),
-                        ("MATCH", "key:1*"), ("MATCH", "*\0*", "COUNT", "3"),
-                        ("TYPE", "string", "COUNT", "50"), ("TYPE", "list")]:
+        for options in [
+            (),
+            ("COUNT", "1"),
+            ("COUNT", "7"),
+            ("COUNT", "1000"),
+            ("MATCH", "key:1*"),
+            ("MATCH", "*\0*", "COUNT", "3"),
+            ("TYPE", "string", "COUNT", "50"),
+            ("TYPE", "list"),
+        ]:
             expected, _ = scan_all(self.redis_client, *options)
             actual, calls = scan_all(self.replkv_client, *options)
             self.assertEqual(sorted(actual), sorted(set(expected)), options)
@@ -322,9 +347,26 @@ class KeysVsRedisTests(DifferentialCase, SynchronousTestCase):
 
     def test_object(self) -> None:
         values = [
-            "0", "1", "9999", "10000", "-1", "123456789012345678", "9223372036854775807",
-            "-9223372036854775808", "9223372036854775808", "0123", "+1", "-0", " 1", "1.5",
-            "", "x" * 44, "x" * 45, "x" * 100, "\0", "12345678901234567890",
+            "0",
+            "1",
+            "9999",
+            "10000",
+            "-1",
+            "123456789012345678",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "0123",
+            "+1",
+            "-0",
+            " 1",
+            "1.5",
+            "",
+            "x" * 44,
+            "x" * 45,
+            "x" * 100,
+            "\0",
+            "12345678901234567890",
         ]
         script: list = []
         for i, value in enumerate(values):

@@ -267,11 +267,23 @@ class CommandVsRedis(DifferentialCase, SynchronousTestCase):
             [
                 ["COMMAND", "GETKEYSANDFLAGS", *argv]
                 for argv in [
-                    ["set", "k", "v"], ["set", "k", "v", "get"], ["set", "k", "v", "NX", "GeT"],
-                    ["rename", "a", "b"], ["renamenx", "a", "b"], ["copy", "a", "b", "db", "1"],
-                    ["del", "a", "b"], ["mset", "a", "1", "b", "2"], ["msetnx", "a", "1"],
-                    ["object", "encoding", "k"], ["getex", "k"], ["get", "k"], ["append", "k", "v"],
-                    ["exists", "a", "b"], ["getdel", "k"], ["incr", "k"], ["watch", "a"],
+                    ["set", "k", "v"],
+                    ["set", "k", "v", "get"],
+                    ["set", "k", "v", "NX", "GeT"],
+                    ["rename", "a", "b"],
+                    ["renamenx", "a", "b"],
+                    ["copy", "a", "b", "db", "1"],
+                    ["del", "a", "b"],
+                    ["mset", "a", "1", "b", "2"],
+                    ["msetnx", "a", "1"],
+                    ["object", "encoding", "k"],
+                    ["getex", "k"],
+                    ["get", "k"],
+                    ["append", "k", "v"],
+                    ["exists", "a", "b"],
+                    ["getdel", "k"],
+                    ["incr", "k"],
+                    ["watch", "a"],
                 ]
             ]  # fmt: skip
         )
