@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from replkv.keyspace.expiry import KEYS_PER_LOOP, ActiveExpiry
-from tests.test_keys import Harness, KeysTestCase
+from tests.support.harness import Harness
+from tests.test_keys import KeysTestCase
 
 
 class ActiveExpiryTests(KeysTestCase):

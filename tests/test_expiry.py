@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.test_keys import START_MS, Harness, KeysTestCase
+from tests.support.harness import START_MS, Harness
+from tests.test_keys import KeysTestCase
 
 FAR = 4_000_000_000  # seconds: an EXPIREAT far in the future
 NX_CONFLICT = b"-ERR NX and XX, GT or LT options at the same time are not compatible\r\n"

@@ -5,70 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import hiredis
-from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from replkv.client import Client
 from replkv.commands import objects
-from replkv.config import Config
 from replkv.keyspace import walks
-from replkv.server import Server
-
-START = 1_700_000_000.0  # clock seconds at the start of every test
-START_MS = int(START * 1000)
-
-
-class Harness:
-    """A server on a task.Clock, a client, the events it logged, and their replay."""
-
-    def __init__(self, **config: Any) -> None:
-        self.clock = Clock()
-        self.clock.advance(START)
-        cfg = Config()
-        for name, value in config.items():
-            setattr(cfg, name, value)
-        self.server = Server(cfg, self.clock)
-        self.client = Client(self.server, self.server.next_client_id())
-        self.server.add_client(self.client)
-
-    @property
-    def keyspace(self) -> Any:
-        return self.server.keyspace
-
-    def __call__(self, *argv: bytes | str | int) -> bytes | None:
-        args = [a if isinstance(a, bytes) else str(a).encode() for a in argv]
-        return self.server.execute(self.client, args)
-
-    def events(self) -> list[list[bytes]]:
-        """Every event on the log, SELECTs and MULTI/EXEC included."""
-        reader = hiredis.Reader()
-        reader.feed(self.server.log.read(self.server.log.start_offset, 1 << 30))
-        found = []
-        while (event := reader.gets()) is not False:
-            found.append(event)
-        return found
-
-    def mark(self) -> int:
-        """The number of events so far, for new_events()."""
-        return len(self.events())
-
-    def new_events(self, since: int) -> list[list[bytes]]:
-        return self.events()[since:]
-
-    def dataset(self) -> list[tuple[dict[bytes, Any], dict[bytes, int]]]:
-        return [(dict(db.data), dict(db.expires)) for db in self.keyspace.dbs]
-
-    def replay(self) -> Harness:
-        """A fresh server that applied this one's log as a replica/restart would."""
-        other = Harness()
-        other.clock.advance(self.clock.seconds() - other.clock.seconds())
-        other.keyspace.obey_master = True
-        for event in self.events():
-            if event[0].upper() in (b"MULTI", b"EXEC"):
-                continue  # one unit of events; applied in order either way
-            result = other.server.execute(other.client, event)
-            assert result is None or not result.startswith(b"-"), (event, result)
-        return other
+from tests.support.harness import START_MS, Harness
 
 
 class KeysTestCase(SynchronousTestCase):

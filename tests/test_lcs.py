@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.lcs import lcs_length, lcs_walk
-from tests.test_strings import Harness
+from tests.support.harness import Harness
 
 # Small alphabets make many equal-length choices, where the walk's tie-breaking shows.
 ALPHABETS = [b"a", b"ab", b"abc", b"ab\x00", b"acgt", b"\r\n", bytes(range(256))]

@@ -2,64 +2,16 @@
 
 from __future__ import annotations
 
-import hiredis
-from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from replkv.client import Client
 from replkv.commands import registry
-from replkv.config import Config
-from replkv.server import Server
+from tests.support.harness import START_MS, Harness
 
-START = 1_700_000_000.0  # clock seconds at the start of every test
-START_MS = int(START * 1000)
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 
 
 class NotAString:
     """A stand-in for a value of another type (lists and hashes are not ours)."""
-
-
-class Harness:
-    """A server on a task.Clock, a client, the events it logged, and their replay."""
-
-    def __init__(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(START)
-        self.server = Server(Config(), self.clock)
-        self.client = Client(self.server, self.server.next_client_id())
-        self.server.add_client(self.client)
-        self.db = self.server.keyspace.dbs[0]
-
-    def __call__(self, *argv: bytes | str | int) -> bytes | None:
-        args = [a if isinstance(a, bytes) else str(a).encode() for a in argv]
-        return self.server.execute(self.client, args)
-
-    def events(self) -> list[list[bytes]]:
-        """Every event on the log except SELECT."""
-        reader = hiredis.Reader()
-        reader.feed(self.server.log.read(self.server.log.start_offset, 1 << 30))
-        found = []
-        while (event := reader.gets()) is not False:
-            if event[0].upper() != b"SELECT":
-                found.append(event)
-        return found
-
-    def dataset(self) -> tuple[dict[bytes, bytes], dict[bytes, int]]:
-        return {k: bytes(v) for k, v in self.db.data.items()}, dict(self.db.expires)
-
-    def replayed_dataset(self) -> tuple[dict[bytes, bytes], dict[bytes, int]]:
-        """Apply the log to a fresh server as a replica does; its database 0."""
-        replica = Harness()
-        replica.clock.advance(self.clock.seconds() - START)
-        replica.server.keyspace.obey_master = True
-        replica.client.is_master_link = True
-        reader = hiredis.Reader()
-        reader.feed(self.server.log.read(self.server.log.start_offset, 1 << 30))
-        while (argv := reader.gets()) is not False:
-            result = replica.server.execute(replica.client, argv)
-            assert result is None or not result.startswith(b"-"), (argv, result)
-        return replica.dataset()
 
 
 def _has(name: bytes) -> bool:
@@ -72,7 +24,7 @@ class StringTestCase(SynchronousTestCase):
         self.r = Harness()
 
     def assertReplayMatches(self) -> None:  # noqa: N802
-        self.assertEqual(self.r.replayed_dataset(), self.r.dataset())
+        self.assertEqual(self.r.replay().dataset(), self.r.dataset())
 
 
 class GetSetTests(StringTestCase):
@@ -80,7 +32,7 @@ class GetSetTests(StringTestCase):
         self.assertEqual(self.r("SET", "k", "v"), b"+OK\r\n")
         self.assertEqual(self.r("GET", "k"), b"$1\r\nv\r\n")
         self.assertEqual(self.r("GET", "nokey"), b"$-1\r\n")
-        self.assertEqual(self.r.events(), [[b"SET", b"k", b"v"]])
+        self.assertEqual(self.r.writes(), [[b"SET", b"k", b"v"]])
 
     def test_binary_safe(self) -> None:
         self.r("SET", b"k\x00\r\n", b"\x00\r\nv")
@@ -102,7 +54,7 @@ class GetSetTests(StringTestCase):
         self.r("SETEX", "e", 5, "5")
         self.r("PSETEX", "f", 5, "6")
         self.assertEqual(
-            self.r.events(),
+            self.r.writes(),
             [
                 [b"SET", b"a", b"1", b"PXAT", b"%d" % (START_MS + 10_000)],
                 [b"SET", b"b", b"2", b"PXAT", b"%d" % (START_MS + 1500)],
@@ -117,9 +69,9 @@ class GetSetTests(StringTestCase):
     def test_past_exat_is_stored_and_expires_later(self) -> None:
         # Redis 7.0.15 propagates `SET k v PXAT 1000`; the DEL comes when the key is seen.
         self.assertEqual(self.r("SET", "k", "v", "EXAT", 1), b"+OK\r\n")
-        self.assertEqual(self.r.events(), [[b"SET", b"k", b"v", b"PXAT", b"1000"]])
+        self.assertEqual(self.r.writes(), [[b"SET", b"k", b"v", b"PXAT", b"1000"]])
         self.assertEqual(self.r("GET", "k"), b"$-1\r\n")
-        self.assertEqual(self.r.events()[-1], [b"DEL", b"k"])
+        self.assertEqual(self.r.writes()[-1], [b"DEL", b"k"])
 
     def test_get_option(self) -> None:
         self.assertEqual(self.r("SET", "k", "v", "GET"), b"$-1\r\n")
@@ -127,7 +79,7 @@ class GetSetTests(StringTestCase):
         self.assertEqual(self.r("SET", "k", "x", "NX", "GET"), b"$1\r\nw\r\n")
         self.assertEqual(self.r("SET", "k", "y", "GET", "EX", 5), b"$1\r\nw\r\n")
         self.assertEqual(
-            self.r.events(),
+            self.r.writes(),
             [
                 [b"SET", b"k", b"v"],
                 [b"SET", b"k", b"w"],
@@ -137,13 +89,13 @@ class GetSetTests(StringTestCase):
 
     def test_get_option_keeps_a_value_named_get(self) -> None:
         self.r("SET", "get", "get", "GET")
-        self.assertEqual(self.r.events(), [[b"SET", b"get", b"get"]])
+        self.assertEqual(self.r.writes(), [[b"SET", b"get", b"get"]])
 
     def test_get_option_on_wrong_type(self) -> None:
         self.r.db.store(b"l", NotAString())
         self.assertEqual(self.r("SET", "l", "v", "GET"), WRONGTYPE)
         self.assertEqual(self.r("GET", "l"), WRONGTYPE)
-        self.assertEqual(self.r.events(), [])
+        self.assertEqual(self.r.writes(), [])
 
     def test_nx_xx(self) -> None:
         self.assertEqual(self.r("SET", "k", "v", "XX"), b"$-1\r\n")
@@ -151,7 +103,7 @@ class GetSetTests(StringTestCase):
         self.assertEqual(self.r("SET", "k", "w", "NX"), b"$-1\r\n")
         self.assertEqual(self.r("SET", "k", "w", "xx"), b"+OK\r\n")
         self.assertEqual(
-            self.r.events(), [[b"SET", b"k", b"v", b"NX"], [b"SET", b"k", b"w", b"xx"]]
+            self.r.writes(), [[b"SET", b"k", b"v", b"NX"], [b"SET", b"k", b"w", b"xx"]]
         )
 
     def test_option_conflicts(self) -> None:
@@ -181,12 +133,12 @@ class GetSetTests(StringTestCase):
         self.assertEqual(
             self.r("PSETEX", "k", -3, "v"), b"-ERR invalid expire time in 'psetex' command\r\n"
         )
-        self.assertEqual(self.r.events(), [])
+        self.assertEqual(self.r.writes(), [])
 
     def test_setnx(self) -> None:
         self.assertEqual(self.r("SETNX", "k", "v"), b":1\r\n")
         self.assertEqual(self.r("SETNX", "k", "w"), b":0\r\n")
-        self.assertEqual(self.r.events(), [[b"SETNX", b"k", b"v"]])
+        self.assertEqual(self.r.writes(), [[b"SETNX", b"k", b"v"]])
 
     def test_resp3_null(self) -> None:
         self.r.client.set_resp(3)
@@ -201,14 +153,14 @@ class GetVariantsTests(StringTestCase):
         self.assertEqual(self.r("GETSET", "k", "w"), b"$1\r\nv\r\n")
         self.assertEqual(self.r("GETSET", "n", "x"), b"$-1\r\n")
         self.assertNotIn(b"k", self.r.db.expires)
-        self.assertEqual(self.r.events()[1:], [[b"SET", b"k", b"w"], [b"SET", b"n", b"x"]])
+        self.assertEqual(self.r.writes()[1:], [[b"SET", b"k", b"w"], [b"SET", b"n", b"x"]])
         self.assertReplayMatches()
 
     def test_getdel(self) -> None:
         self.r("SET", "k", "v")
         self.assertEqual(self.r("GETDEL", "k"), b"$1\r\nv\r\n")
         self.assertEqual(self.r("GETDEL", "k"), b"$-1\r\n")
-        self.assertEqual(self.r.events(), [[b"SET", b"k", b"v"], [b"DEL", b"k"]])
+        self.assertEqual(self.r.writes(), [[b"SET", b"k", b"v"], [b"DEL", b"k"]])
         self.assertEqual(self.r.db.data, {})
 
     def test_getex_events(self) -> None:
@@ -219,7 +171,7 @@ class GetVariantsTests(StringTestCase):
         self.r("GETEX", "k", "PERSIST")
         self.r("GETEX", "k", "PXAT", START_MS + 99)
         self.assertEqual(
-            self.r.events(),
+            self.r.writes(),
             [
                 [b"SET", b"k", b"v"],
                 [b"PEXPIREAT", b"k", b"%d" % (START_MS + 10_000)],
@@ -232,14 +184,14 @@ class GetVariantsTests(StringTestCase):
     def test_getex_past_time_deletes_on_a_master(self) -> None:
         self.r("SET", "k", "v")
         self.assertEqual(self.r("GETEX", "k", "EXAT", 1), b"$1\r\nv\r\n")
-        self.assertEqual(self.r.events()[-1], [b"DEL", b"k"])
+        self.assertEqual(self.r.writes()[-1], [b"DEL", b"k"])
         self.assertEqual(self.r.db.data, {})
 
     def test_getex_past_time_with_lazyfree_unlinks(self) -> None:
         self.r.server.config.lazyfree_lazy_expire = True
         self.r("SET", "k", "v")
         self.r("GETEX", "k", "PXAT", 5)
-        self.assertEqual(self.r.events()[-1], [b"UNLINK", b"k"])
+        self.assertEqual(self.r.writes()[-1], [b"UNLINK", b"k"])
 
     def test_getex_errors(self) -> None:
         syntax = b"-ERR syntax error\r\n"
@@ -254,7 +206,7 @@ class GetVariantsTests(StringTestCase):
         self.assertEqual(self.r("GETEX", "nokey", "EX", 0), b"$-1\r\n")
         self.r.db.store(b"l", NotAString())
         self.assertEqual(self.r("GETEX", "l", "EX", 1), WRONGTYPE)
-        self.assertEqual(self.r.events(), [[b"SET", b"k", b"v"]])
+        self.assertEqual(self.r.writes(), [[b"SET", b"k", b"v"]])
 
     def test_getex_replay(self) -> None:
         for name in (b"pexpireat", b"persist", b"del"):
@@ -289,7 +241,7 @@ class MultiSetTests(StringTestCase):
         self.assertEqual(self.r("MSETNX", "a", "1", "b", "2"), b":1\r\n")
         self.assertEqual(self.r("MSETNX", "c", "3", "a", "9"), b":0\r\n")
         self.assertNotIn(b"c", self.r.db.data)
-        self.assertEqual(self.r.events(), [[b"MSETNX", b"a", b"1", b"b", b"2"]])
+        self.assertEqual(self.r.writes(), [[b"MSETNX", b"a", b"1", b"b", b"2"]])
         self.assertReplayMatches()
 
 
@@ -300,7 +252,7 @@ class CounterTests(StringTestCase):
         self.assertEqual(self.r("DECR", "n"), b":10\r\n")
         self.assertEqual(self.r("DECRBY", "n", -5), b":15\r\n")
         self.assertEqual(type(self.r.db.data[b"n"]), bytes)
-        self.assertEqual(len(self.r.events()), 4)
+        self.assertEqual(len(self.r.writes()), 4)
         self.assertReplayMatches()
 
     def test_incr_keeps_ttl(self) -> None:
@@ -322,7 +274,7 @@ class CounterTests(StringTestCase):
         )
         self.r.db.store(b"l", NotAString())
         self.assertEqual(self.r("INCR", "l"), WRONGTYPE)
-        self.assertEqual([e[0] for e in self.r.events()], [b"SET"] * 8)
+        self.assertEqual([e[0] for e in self.r.writes()], [b"SET"] * 8)
 
     def test_incrbyfloat(self) -> None:
         self.r("SET", "f", "10.5", "EX", 100)
@@ -330,7 +282,7 @@ class CounterTests(StringTestCase):
         self.assertEqual(self.r("INCRBYFLOAT", "g", "3.0e3"), b"$4\r\n3000\r\n")
         self.assertEqual(self.r.db.expires[b"f"], START_MS + 100_000)
         self.assertEqual(
-            self.r.events()[1:],
+            self.r.writes()[1:],
             [[b"SET", b"f", b"10.6", b"KEEPTTL"], [b"SET", b"g", b"3000", b"KEEPTTL"]],
         )
         self.assertReplayMatches()
@@ -347,7 +299,7 @@ class CounterTests(StringTestCase):
         )
         self.r.db.store(b"l", NotAString())
         self.assertEqual(self.r("INCRBYFLOAT", "l", "1"), WRONGTYPE)
-        self.assertEqual(len(self.r.events()), 1)
+        self.assertEqual(len(self.r.writes()), 1)
 
 
 class RawStringTests(StringTestCase):
@@ -361,7 +313,7 @@ class RawStringTests(StringTestCase):
         self.assertIs(self.r.db.data[b"k"], value)
         self.assertEqual(self.r("GET", "k"), b"$6\r\nabcdef\r\n")
         self.assertEqual(self.r("APPEND", "k", ""), b":6\r\n")
-        self.assertEqual(len(self.r.events()), 4)  # an empty APPEND is propagated too
+        self.assertEqual(len(self.r.writes()), 4)  # an empty APPEND is propagated too
         self.assertReplayMatches()
 
     def test_append_empty_creates_the_key(self) -> None:
@@ -397,7 +349,7 @@ class RawStringTests(StringTestCase):
             self.r("SETRANGE", "k", "x", "x"), b"-ERR value is not an integer or out of range\r\n"
         )
         self.assertEqual(type(self.r.db.data[b"k"]), bytearray)
-        self.assertEqual(len(self.r.events()), 2)
+        self.assertEqual(len(self.r.writes()), 2)
         self.assertReplayMatches()
 
     def test_setrange_keeps_ttl(self) -> None:
@@ -411,7 +363,7 @@ class RawStringTests(StringTestCase):
         for argv in [["APPEND", "l", "x"], ["SETRANGE", "l", 0, "x"], ["STRLEN", "l"],
                      ["GETRANGE", "l", 0, 1], ["GETDEL", "l"], ["GETSET", "l", "x"]]:  # fmt: skip
             self.assertEqual(self.r(*argv), WRONGTYPE, argv)
-        self.assertEqual(self.r.events(), [])
+        self.assertEqual(self.r.writes(), [])
 
     def test_strlen(self) -> None:
         self.r("SET", "k", "hello")
