@@ -165,7 +165,8 @@ class Generator:
             elif kind == 7:
                 options.append([self.case(self.rnd.choice([b"ex", b"px", b"exat", b"pxat"]))])
             else:
-                options.append([self.rnd.choice([b"bogus", b"PERSIST", b"1"])])
+                # "-1", not "1": after a bare EX (kind 7) it would make a live relative TTL.
+                options.append([self.rnd.choice([b"bogus", b"PERSIST", b"-1"])])
         for option in options:
             argv += option
         return argv
