@@ -89,7 +89,8 @@ class ClientProtocol(Client, Protocol):
                     return
                 if argv is None:
                     break
-                if server.pause is not None and server.pause.holds(self, argv):
+                pause = server.pause
+                if pause is not None and pause.mode and pause.holds(self, argv):
                     self.paused_argv = argv
                     break
                 try:
