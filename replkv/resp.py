@@ -13,6 +13,7 @@ from typing import Protocol
 
 from zope.interface import Interface, implementer
 
+from replkv.integers import INT_MAX, string_to_ll
 from replkv.splitargs import split_args
 
 try:  # hiredis is the fast path; without it the Python reader serves alone.
@@ -22,7 +23,6 @@ except ImportError:  # pragma: no cover - exercised only where hiredis is missin
 
 # networking.c: PROTO_INLINE_MAX_SIZE, PROTO_MBULK_BIG_ARG.
 INLINE_MAX_SIZE = 64 * 1024
-INT_MAX = 2**31 - 1
 # Before AUTH, Redis limits what an unauthenticated client may send (networking.c).
 UNAUTH_MAX_MULTIBULK = 10
 UNAUTH_MAX_BULK = 16384
@@ -66,18 +66,6 @@ class IRequestReader(Interface):
 
     def pending() -> int:
         """How many received bytes are not yet parsed into a command."""
-
-
-def _parse_length(line: bytes) -> int | None:
-    """Redis's string2ll() on a length line: digits with an optional '-', no junk."""
-    if not line or len(line) > 20:
-        return None
-    body = line[1:] if line[:1] == b"-" else line
-    if not body.isdigit() or not body.isascii():
-        return None
-    if body[:1] == b"0" and (len(body) > 1 or body is not line):  # "00", "-0"
-        return None
-    return int(line)
 
 
 def _find_line_end(buf: bytes, start: int, char: bytes) -> int:
@@ -140,7 +128,7 @@ class PythonRequestReader:
         end = self._line(self._pos, "Protocol error: too big mbulk count string")
         if end is None:
             return None
-        count = _parse_length(buf[self._pos + 1 : end])
+        count = string_to_ll(buf[self._pos + 1 : end])
         if count is None or count > INT_MAX:
             raise ProtocolError("Protocol error: invalid multibulk length")
         if count > UNAUTH_MAX_MULTIBULK and not limits.authenticated:
@@ -161,7 +149,7 @@ class PythonRequestReader:
                 return None
             if buf[pos] != 36:  # '$'
                 raise ProtocolError("Protocol error: expected '$', got '%s'" % chr(buf[pos]))
-            size = _parse_length(buf[pos + 1 : end])
+            size = string_to_ll(buf[pos + 1 : end])
             if size is None or size < 0 or size > max_bulk:
                 raise ProtocolError("Protocol error: invalid bulk length")
             if size > UNAUTH_MAX_BULK and not limits.authenticated:

@@ -6,32 +6,21 @@ import math
 
 from replkv import errors
 from replkv.errors import CommandError
+from replkv.integers import LLONG_MAX, LLONG_MIN, string_to_ll
 
-LLONG_MIN = -(2**63)
-LLONG_MAX = 2**63 - 1
+__all__ = ["LLONG_MAX", "LLONG_MIN", "parse_float", "parse_int", "try_int"]
 
 
 def parse_int(arg: bytes | bytearray, error: bytes = errors.NOT_INTEGER) -> int:
-    """util.c: string2ll(): a 64-bit integer with no spaces, sign '+' or leading zeros."""
-    if not arg or len(arg) > 20:
-        raise CommandError(error)
-    try:
-        value = int(arg)
-    except ValueError:
-        raise CommandError(error) from None
-    # Only the canonical spelling is an integer to Redis: this one comparison refuses
-    # spaces, '+', '_', leading zeros and "-0", all of which int() accepts.
-    if b"%d" % value != arg or not LLONG_MIN <= value <= LLONG_MAX:
+    """string2ll(), answering `error` when arg is not a canonical 64-bit integer."""
+    value = string_to_ll(arg)
+    if value is None:
         raise CommandError(error)
     return value
 
 
-def try_int(arg: bytes | bytearray) -> int | None:
-    """string2ll() without raising: the integer, or None."""
-    try:
-        return parse_int(arg)
-    except CommandError:
-        return None
+# string2ll() without raising: the integer, or None.
+try_int = string_to_ll
 
 
 def parse_float(arg: bytes | bytearray, error: bytes = errors.NOT_FLOAT) -> float:

@@ -10,6 +10,7 @@ from replkv.commands.args import parse_int
 from replkv.commands.clients import validate_name
 from replkv.commands.table import command
 from replkv.errors import CommandError
+from replkv.integers import INT_MAX, INT_MIN
 
 AUTH_NOT_CONFIGURED = errors.err(
     "AUTH <password> called without any password configured for the default user. "
@@ -21,7 +22,6 @@ HELLO_NOAUTH = (
     b"select the RESP protocol version at the same time\r\n"
 )
 NOPROTO = b"-NOPROTO unsupported protocol version\r\n"
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 INT_RANGE = errors.err("value is out of range, value must between -2147483648 and 2147483647")
 
 

@@ -12,6 +12,7 @@ from replkv.commands.args import parse_int
 from replkv.commands.table import command
 from replkv.errors import CommandError
 from replkv.glob import compile_glob
+from replkv.integers import INT_MAX, INT_MIN, ULLONG_MAX
 from replkv.keyspace.database import Database
 from replkv.keyspace.values import duplicate, type_name
 from replkv.keyspace.walks import RANDOM_TRIES, SAMPLE_MISSES
@@ -20,8 +21,6 @@ SAME_OBJECT = errors.err("source and destination objects are the same")
 INVALID_CURSOR = errors.err("invalid cursor")
 INT_RANGE = errors.err("value is out of range, value must between -2147483648 and 2147483647")
 
-ULONG_MAX = 2**64 - 1
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 # COMMAND INFO tips shared by several commands (Redis 7.0 command JSON).
 MULTI_SHARD_SUM = ("request_policy:multi_shard", "response_policy:agg_sum")
@@ -57,9 +56,9 @@ def parse_cursor(arg: bytes) -> int:
             raise CommandError(INVALID_CURSOR)
         return 0
     value = int(text)
-    if value > ULONG_MAX:
+    if value > ULLONG_MAX:
         raise CommandError(INVALID_CURSOR)
-    return (-value) & ULONG_MAX if arg[:1] == b"-" else value
+    return (-value) & ULLONG_MAX if arg[:1] == b"-" else value
 
 
 # -- commands --------------------------------------------------------------------------

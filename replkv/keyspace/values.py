@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from replkv.commands.args import try_int
+from replkv.integers import string_to_ll
 
 EMBSTR_LIMIT = 44  # OBJ_ENCODING_EMBSTR_SIZE_LIMIT
 
@@ -29,7 +29,7 @@ def string_encoding(value: bytes | bytearray) -> bytes:
     """
     if type(value) is bytearray:
         return b"raw"
-    if len(value) <= 20 and try_int(value) is not None:
+    if len(value) <= 20 and string_to_ll(value) is not None:
         return b"int"
     return b"embstr" if len(value) <= EMBSTR_LIMIT else b"raw"
 

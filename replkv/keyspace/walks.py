@@ -11,10 +11,11 @@ import random
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from replkv.integers import ULLONG_MAX
+
 if TYPE_CHECKING:
     from replkv.keyspace.database import Database
 
-ULONG_MAX = 2**64 - 1  # SCAN cursors are unsigned longs
 MAX_WALKS = 64  # SCAN iterations held at once, per keyspace
 POSITION_BITS = 32
 POSITION_MASK = (1 << POSITION_BITS) - 1
@@ -82,7 +83,7 @@ class KeyWalks:
     def start(self, db: Database) -> tuple[int, _Walk]:
         """A new iteration over db's current keys."""
         walk_id = self.next_id
-        self.next_id = walk_id + 1 if walk_id < ULONG_MAX >> POSITION_BITS else 1
+        self.next_id = walk_id + 1 if walk_id < ULLONG_MAX >> POSITION_BITS else 1
         walk = _Walk(db.id, list(db.data))
         self.walks[walk_id] = walk
         if len(self.walks) > MAX_WALKS:
