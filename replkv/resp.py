@@ -142,10 +142,8 @@ class PythonRequestReader:
         while len(args) < count:
             if pos >= len(buf):
                 return None
-            end = _find_line_end(buf, pos, b"\r")
-            if end < 0 or end + 1 >= len(buf):
-                if end < 0 and len(buf) - pos > INLINE_MAX_SIZE:
-                    raise ProtocolError("Protocol error: too big bulk count string")
+            end = self._line(pos, "Protocol error: too big bulk count string")
+            if end is None:
                 return None
             if buf[pos] != 36:  # '$'
                 raise ProtocolError("Protocol error: expected '$', got '%s'" % chr(buf[pos]))
