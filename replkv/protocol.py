@@ -67,8 +67,9 @@ class ClientProtocol(Client, Protocol):
             return
         self.process()
 
-    def process(self) -> None:
-        """Run every complete command buffered, then write all replies at once."""
+    def process(self, held: list[bytes] | None = None) -> None:
+        """Run `held` (a command CLIENT PAUSE kept back), then every complete command
+        buffered, and write all replies at once."""
         if self.paused_argv is not None:
             return  # held by CLIENT PAUSE: resume() picks up from here
         self._in_read = True
@@ -76,17 +77,21 @@ class ClientProtocol(Client, Protocol):
         server = self.server
         execute = server.execute
         reader = self.reader
+        argv: list[bytes] | None
         try:
             while not self.closing:
-                try:
-                    argv = reader.gets()
-                except ProtocolError as exc:
-                    out.append(reply.error("ERR " + exc.message))
-                    self.closing = True
-                    break
-                except QueryBufferLimit:
-                    self._abort()
-                    return
+                if held is not None:
+                    argv, held = held, None
+                else:
+                    try:
+                        argv = reader.gets()
+                    except ProtocolError as exc:
+                        out.append(reply.error("ERR " + exc.message))
+                        self.closing = True
+                        break
+                    except QueryBufferLimit:
+                        self._abort()
+                        return
                 if argv is None:
                     break
                 pause = server.pause
@@ -113,10 +118,7 @@ class ClientProtocol(Client, Protocol):
         if argv is None or self.transport is None:
             return
         self.paused_argv = None
-        result = self.server.execute(self, argv)
-        if result is not None and not self.reply_off:
-            self._out.append(result)
-        self.process()
+        self.process(held=argv)
 
     def flush(self) -> None:
         """Write the replies gathered so far; close if the client is to be closed."""
