@@ -10,7 +10,7 @@ DATA_DIR ?= data
 $(BIN)/twistd: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,dev]' --config-settings editable_mode=compat
+	$(BIN)/pip install -q -e '.[test,dev]'
 	touch $@
 
 setup: $(BIN)/twistd
@@ -30,8 +30,8 @@ test: setup-test
 	$(BIN)/python -m pytest -q tests
 
 lint: setup
-	$(BIN)/ruff check replkv tests bench twisted
-	$(BIN)/ruff format --check replkv tests bench twisted
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 bench: setup-test
