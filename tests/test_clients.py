@@ -142,7 +142,7 @@ class ClientKillTests(ClientsTestCase):
         watcher, watcher_out = self.connect()
         self.ask(watcher, watcher_out, b"WATCH k")
         self.ask(client, out, b"CLIENT KILL ID %d" % watcher.id)
-        self.assertEqual(self.server.keyspace.dbs[0].watched, {})
+        self.assertEqual(self.server.keyspace.dbs[0].observed, {})
 
 
 class ClientModesTests(ClientsTestCase):
@@ -205,15 +205,15 @@ class MonitorTests(ClientsTestCase):
         monitor, out = self.connect()
         self.ask(monitor, out, b"MONITOR")
         self.assertEqual(self.ask(monitor, out, b"MONITOR"), b"")
-        self.assertEqual(self.server.monitors, [monitor])
+        self.assertEqual(self.server.clients.monitors, [monitor])
         self.assertEqual(self.ask(monitor, out, b"RESET"), b"+RESET\r\n")
-        self.assertEqual(self.server.monitors, [])
+        self.assertEqual(self.server.clients.monitors, [])
 
     def test_closed_monitor_is_forgotten(self) -> None:
         monitor, out = self.connect()
         self.ask(monitor, out, b"MONITOR")
         monitor.connectionLost()
-        self.assertEqual(self.server.monitors, [])
+        self.assertEqual(self.server.clients.monitors, [])
 
     def test_redaction(self) -> None:
         self.assertEqual(redacted([b"auth", b"p"]), [b"auth", b"(redacted)"])

@@ -507,11 +507,10 @@ class FlushSwapTests(KeysTestCase):
         h = self.h
         h("SET", "a", "1")
         db = h.keyspace.dbs[0]
-        db.watched[b"a"] = [h.client]
-        h.client.watch_dirty = False
+        h.client.watches.watch(db, b"a", h.keyspace.now_ms())
         h("FLUSHALL")
-        self.assertTrue(h.client.watch_dirty)
-        del db.watched[b"a"]
+        self.assertTrue(h.client.watches.dirty)
+        h.client.unwatch_all()
 
     def test_swapdb(self) -> None:
         h = self.h

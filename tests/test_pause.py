@@ -5,7 +5,7 @@ from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.config import Config
-from replkv.pause import ALL, WRITE, ClientPause
+from replkv.pause import ALL, WRITE
 from replkv.protocol import ClientProtocol
 from replkv.server import Server
 
@@ -63,11 +63,11 @@ class PauseTests(SynchronousTestCase):
         admin.dataReceived(b"CLIENT PAUSE 100000 WRITE\r\n")
         first.dataReceived(b"INCR n\r\n")
         second.dataReceived(b"INCR n\r\n")
-        self.assertEqual(self.server.pause.held_clients(), [first, second])
+        self.assertEqual(self.server.clients.pause.held_clients(), [first, second])
         admin.dataReceived(b"CLIENT UNPAUSE\r\n")
         self.assertEqual(self.take(first_out), b":1\r\n")
         self.assertEqual(self.take(second_out), b":2\r\n")
-        self.assertEqual(self.server.pause.mode, 0)
+        self.assertEqual(self.server.clients.pause.mode, 0)
         # The timer was cancelled: nothing left on the clock.
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
@@ -91,7 +91,7 @@ class PauseTests(SynchronousTestCase):
         self.assertEqual(self.take(out), b"+OK\r\n+QUEUED\r\n*1\r\n$-1\r\n")
 
     def test_monitor_is_never_held(self) -> None:
-        pause = ClientPause(self.server)
+        pause = self.server.clients.pause
         client, _ = self.connect()
         pause.pause(int(self.clock.seconds() * 1000) + 1000, ALL)
         client.monitor = True
@@ -101,7 +101,7 @@ class PauseTests(SynchronousTestCase):
         self.assertFalse(pause.holds(client, [b"SET", b"k", b"v"]))
 
     def test_most_restrictive_mode_and_latest_end_win(self) -> None:
-        pause = ClientPause(self.server)
+        pause = self.server.clients.pause
         now = int(self.clock.seconds() * 1000)
         pause.pause(now + 1000, ALL)
         pause.pause(now + 10, WRITE)
@@ -135,7 +135,7 @@ class PauseTests(SynchronousTestCase):
             b"-ERR unknown subcommand or wrong number of arguments for 'PAUSE'. "
             b"Try CLIENT HELP.\r\n",
         )
-        self.assertIsNone(self.server.pause)
+        self.assertEqual(self.server.clients.pause.mode, 0)
 
     def test_expired_keys_are_hidden_not_deleted_while_paused(self) -> None:
         admin, _ = self.connect()

@@ -31,7 +31,7 @@ def new_server(now: float) -> tuple[Server, Client]:
     clock = Clock()
     clock.advance(now)
     server = Server(Config(), clock)
-    return server, Client(server, server.next_client_id())
+    return server, Client(server, server.clients.next_id())
 
 
 def replay(log_bytes: bytes, now: float) -> Server:

@@ -28,7 +28,7 @@ class _Harness(SynchronousTestCase):
 
     def setUp(self) -> None:
         self.server = make_server(**self.settings)
-        self.client = Client(self.server, self.server.next_client_id())
+        self.client = Client(self.server, self.server.clients.next_id())
 
     def call(self, *args: bytes | str) -> bytes | None:
         argv = [a.encode() if isinstance(a, str) else a for a in args]
@@ -162,7 +162,7 @@ class InfoTests(_Harness):
             "repl_backlog_first_byte_offset repl_backlog_histlen".split(),
         )
         self.assertEqual(fields["master_repl_offset"], str(self.server.log.end_offset))
-        self.assertEqual(fields["master_replid"], self.server.replid)
+        self.assertEqual(fields["master_replid"], self.server.replication.replid)
 
     def test_stats_count_errors_by_code(self) -> None:
         # Command counters live on the shared command table: start from zero.

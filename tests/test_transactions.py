@@ -5,6 +5,8 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from replkv import reply
 from replkv.client import Client
+from replkv.commands.registry import CommandTable
+from replkv.commands.table import Command
 from replkv.config import Config
 from replkv.server import Server
 
@@ -22,8 +24,8 @@ class TransactionTestCase(SynchronousTestCase):
         self.b = self.new_client()
 
     def new_client(self) -> Client:
-        client = Client(self.server, self.server.next_client_id())
-        self.server.add_client(client)
+        client = Client(self.server, self.server.clients.next_id())
+        self.server.clients.add(client)
         return client
 
     def run_on(self, client: Client, *args: str | bytes) -> bytes | None:
@@ -89,8 +91,8 @@ class MultiExecTests(TransactionTestCase):
         self.run_on(self.a, "SET", "k", "1")
         self.assertEqual(self.run_on(self.a, "DISCARD"), reply.OK)
         self.assertIsNone(self.a.multi)
-        self.assertEqual(self.a.watched, [])
-        self.assertEqual(self.a.db.watched, {})
+        self.assertEqual(self.a.watches.keys, [])
+        self.assertEqual(self.a.db.observed, {})
 
     def test_no_multi_command_refused(self) -> None:
         self.run_on(self.a, "MULTI")
@@ -133,25 +135,26 @@ class PropagationTests(TransactionTestCase):
         self.assertEqual(self.server.log.end_offset, 0)
 
     def test_clock_frozen_during_exec(self) -> None:
-        keyspace = self.server.keyspace
-        self.run_on(self.a, "MULTI")
-        for _ in range(3):
-            self.run_on(self.a, "PING")
         seen: list[int] = []
-        original = self.server.call
 
-        def call(client, cmd, argv):  # type: ignore[no-untyped-def]
-            seen.append(keyspace.now_ms())
+        def slow_time(client: Client, argv: list[bytes]) -> bytes:
+            seen.append(client.server.keyspace.now_ms())
             self.clock.advance(5)  # time passes while commands run
-            return original(client, cmd, argv)
+            return reply.OK
 
-        self.server.call = call  # type: ignore[method-assign]
-        self.run_on(self.a, "EXEC")
-        del self.server.call
-        # seen[0] is EXEC itself; the three queued commands saw one time.
-        self.assertEqual(len(set(seen[1:])), 1)
+        probe = Command("slowtime", slow_time, 1, frozenset())
+        self.server = Server(Config(), self.clock, commands=CommandTable(extra=[probe]))
+        client = self.new_client()
+        self.run_on(client, "SLOWTIME")
+        self.run_on(client, "MULTI")
+        for _ in range(3):
+            self.run_on(client, "SLOWTIME")
+        self.run_on(client, "EXEC")
+        # seen[0] ran outside MULTI; the three queued commands saw one time.
         self.assertEqual(len(seen), 4)
-        self.assertIsNone(keyspace.frozen_ms)
+        self.assertEqual(len(set(seen[1:])), 1)
+        self.assertGreater(seen[1], seen[0])
+        self.assertIsNone(self.server.keyspace.frozen_ms)
 
 
 class WatchTests(TransactionTestCase):
@@ -164,12 +167,12 @@ class WatchTests(TransactionTestCase):
         self.run_on(self.a, "WATCH", "k", "j", "k")
         self.run_on(self.b, "WATCH", "k")
         db = self.a.db
-        self.assertEqual(db.watched[b"k"], [self.a, self.b])
-        self.assertEqual(self.a.watched, [(db, b"k"), (db, b"j")])
+        self.assertEqual(db.observed[b"k"], [self.a.watches, self.b.watches])
+        self.assertEqual(self.a.watches.keys, [(db, b"k"), (db, b"j")])
         self.run_on(self.a, "UNWATCH")
-        self.assertEqual(db.watched, {b"k": [self.b]})
-        self.server.remove_client(self.b)
-        self.assertEqual(db.watched, {})
+        self.assertEqual(db.observed, {b"k": [self.b.watches]})
+        self.server.clients.remove(self.b)
+        self.assertEqual(db.observed, {})
 
     def test_other_client_write_aborts(self) -> None:
         self.run_on(self.a, "WATCH", "k")
@@ -200,7 +203,7 @@ class WatchTests(TransactionTestCase):
         self.run_on(self.a, "SET", "k", "v", "PX", "100")
         self.clock.advance(0.2)
         self.run_on(self.a, "WATCH", "k")
-        self.assertIn((self.a.db, b"k"), self.a.watched_expired)
+        self.assertIn((self.a.db, b"k"), self.a.watches.expired)
         self.assertEqual(self.run_on(self.b, "GET", "k"), b"$-1\r\n")
         self.assertNotIn(b"k", self.a.db.data)  # deleted by lazy expiry
         self.assertEqual(self.exec_after(self.a), b"*1\r\n+PONG\r\n")
@@ -237,5 +240,5 @@ class WatchTests(TransactionTestCase):
         self.clock.advance(0.2)
         self.run_on(self.a, "WATCH", "k")
         self.run_on(self.b, "SWAPDB", "0", "1")
-        self.assertIn((self.a.db, b"k"), self.a.watched_expired)
+        self.assertIn((self.a.db, b"k"), self.a.watches.expired)
         self.assertEqual(self.exec_after(self.a), b"*1\r\n+PONG\r\n")

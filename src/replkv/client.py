@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from replkv import reply
+from replkv.keyspace.watch import WatchedKeys
 
 if TYPE_CHECKING:
     from replkv.commands.table import Command
@@ -36,10 +37,7 @@ class Client:
         # MULTI: the queued (command, argv) pairs, or None outside a transaction.
         self.multi: list[tuple[Command, list[bytes]]] | None = None
         self.multi_error = False
-        self.watch_dirty = False
-        self.watched: list[tuple[Database, bytes]] = []
-        # Watched keys that were already expired when WATCHed (multi.c: watchedKey.expired).
-        self.watched_expired: set[tuple[Database, bytes]] = set()
+        self.watches = WatchedKeys()
         # CLIENT REPLY: on, or off, or skip the next reply.
         self.reply_off = False
         self.reply_skip = False
@@ -81,15 +79,10 @@ class Client:
 
     def unwatch_all(self) -> None:
         """Forget every WATCHed key (multi.c: unwatchAllKeys())."""
-        for db, key in self.watched:
-            clients = db.watched.get(key)
-            if clients is not None:
-                clients.remove(self)
-                if not clients:
-                    del db.watched[key]
-        self.watched = []
-        self.watched_expired.clear()
-        self.watch_dirty = False
+        self.watches.unwatch_all()
+
+    def resume(self) -> None:
+        """Run the command CLIENT PAUSE held back (connections only)."""
 
     def address(self) -> str:
         """Peer address as Redis prints it (ip:port)."""

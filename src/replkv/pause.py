@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from twisted.internet.interfaces import IDelayedCall
-
-from replkv.commands.table import lookup
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 if TYPE_CHECKING:
     from replkv.client import Client
-    from replkv.server import Server
+    from replkv.client_registry import ClientRegistry
+    from replkv.commands.registry import CommandTable
+    from replkv.keyspace.keyspace import Keyspace
 
 WRITE = 1
 ALL = 2
@@ -25,8 +25,17 @@ ALL = 2
 class ClientPause:
     """The server's pause state (server.pause), and the clients it holds."""
 
-    def __init__(self, server: Server) -> None:
-        self.server = server
+    def __init__(
+        self,
+        clock: IReactorTime,
+        keyspace: Keyspace,
+        commands: CommandTable,
+        clients: ClientRegistry,
+    ) -> None:
+        self.clock = clock
+        self.keyspace = keyspace
+        self.commands = commands
+        self.clients = clients
         self.mode = 0  # 0: not paused, WRITE or ALL
         self.end_ms = 0
         self._held: list[Client] = []
@@ -40,32 +49,32 @@ class ClientPause:
         """pauseClients(): the most restrictive mode and the latest end win."""
         self.mode = max(self.mode, mode)
         self.end_ms = max(self.end_ms, end_ms)
-        self.server.keyspace.expiry_paused = True
+        self.keyspace.expiry_paused = True
         self._schedule()
 
     def unpause(self) -> None:
         """unpauseClients(): end the pause and run what was held."""
         self.mode = 0
         self.end_ms = 0
-        self.server.keyspace.expiry_paused = False
+        self.keyspace.expiry_paused = False
         if self._timer is not None and self._timer.active():
             self._timer.cancel()
         self._timer = None
         held, self._held = self._held, []
         for client in held:
-            if client.id in self.server.clients and not client.closing:
-                client.resume()  # type: ignore[attr-defined]
+            if client.id in self.clients and not client.closing:
+                client.resume()
 
     def _schedule(self) -> None:
         if self._timer is not None and self._timer.active():
             self._timer.cancel()
-        clock = self.server.clock
+        clock = self.clock
         delay = max(self.end_ms / 1000.0 - clock.seconds(), 0.0)
         self._timer = clock.callLater(delay, self._expire)
 
     def _expire(self) -> None:
         self._timer = None
-        now_ms = int(self.server.clock.seconds() * 1000)
+        now_ms = int(self.clock.seconds() * 1000)
         if now_ms < self.end_ms:
             self._schedule()  # the clock fired early: wait the rest
             return
@@ -83,7 +92,7 @@ class ClientPause:
         return True
 
     def _affects(self, client: Client, argv: list[bytes]) -> bool:
-        cmd = lookup(argv)
+        cmd = self.commands.lookup(argv)
         if cmd is None or cmd.handler is None:
             return False  # rejected before the pause check, as in processCommand()
         arity = cmd.arity

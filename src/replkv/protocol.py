@@ -28,7 +28,7 @@ class ClientProtocol(Client, Protocol):
     """One client connection: every complete command of a read answered in one write."""
 
     def __init__(self, server: Server) -> None:
-        Client.__init__(self, server, server.next_client_id())
+        Client.__init__(self, server, server.clients.next_id())
         self._out: list[bytes] = []
         self._in_read = False
 
@@ -47,7 +47,7 @@ class ClientProtocol(Client, Protocol):
         if hasattr(transport, "setTcpNoDelay"):
             transport.setTcpNoDelay(True)
             set_keepalive(transport, server.config.tcp_keepalive)
-        server.add_client(self)
+        server.clients.add(self)
 
     def dataReceived(self, data: bytes) -> None:
         if self.closing:
@@ -77,6 +77,7 @@ class ClientProtocol(Client, Protocol):
         server = self.server
         execute = server.execute
         reader = self.reader
+        pause = server.clients.pause
         argv: list[bytes] | None
         try:
             while not self.closing:
@@ -94,8 +95,7 @@ class ClientProtocol(Client, Protocol):
                         return
                 if argv is None:
                     break
-                pause = server.pause
-                if pause is not None and pause.mode and pause.holds(self, argv):
+                if pause.mode and pause.holds(self, argv):
                     self.paused_argv = argv
                     break
                 try:
@@ -157,7 +157,7 @@ class ClientProtocol(Client, Protocol):
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self.closing = True
-        self.server.remove_client(self)
+        self.server.clients.remove(self)
 
     def address(self) -> str:
         return _format_address(self.transport.getPeer() if self.transport else None)

@@ -73,7 +73,7 @@ class ReplkvService(MultiService):
         now = self.reactor.seconds()  # type: ignore[attr-defined]
         if now - self._last_clients_check >= 1:  # clientsCron(): about once a second
             self._last_clients_check = now
-            self.server.close_idle_clients(now)
+            self.server.clients.close_idle(now, self.config.timeout)
 
     def _hz_changed(self, hz: int) -> None:
         loop = getattr(self._cron, "_loop", None)

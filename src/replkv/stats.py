@@ -18,6 +18,7 @@ class Stats:
         self.keyspace_hits = 0
         self.keyspace_misses = 0
         self.expired_keys = 0
+        self.peak_memory = 0  # used_memory_peak
         self.expired_stale_perc = 0.0
         self.expire_cycle_cpu_milliseconds = 0
         self.total_net_input_bytes = 0

@@ -30,8 +30,8 @@ class Harness:
         for name, value in config.items():
             setattr(cfg, name, value)
         self.server = Server(cfg, self.clock)
-        self.client = Client(self.server, self.server.next_client_id())
-        self.server.add_client(self.client)
+        self.client = Client(self.server, self.server.clients.next_id())
+        self.server.clients.add(self.client)
 
     @property
     def keyspace(self) -> Any:

@@ -12,7 +12,7 @@ from replkv.client import Client
 from replkv.commands.args import LLONG_MAX, parse_int
 from replkv.commands.table import container, subcommand
 from replkv.errors import CommandError
-from replkv.pause import ALL, WRITE, ClientPause
+from replkv.pause import ALL, WRITE
 
 NO_SUCH_CLIENT = errors.err("No such client")
 INVALID_CLIENT_ID = errors.err("Invalid client ID")
@@ -141,7 +141,7 @@ def _flags(client: Client, fields: dict[str, object]) -> str:
         flags += "x"
     if getattr(client, "paused_argv", None) is not None:
         flags += "b"
-    if client.watch_dirty:
+    if client.watches.dirty:
         flags += "d"
     if client.closing:
         flags += "c"
@@ -207,7 +207,7 @@ def client_info_command(client: Client, argv: list[bytes]) -> bytes:
 @subcommand("client", "list", -2, "admin noscript loading stale", group="connection",
             tips=("nondeterministic_output",))  # fmt: skip
 def client_list(client: Client, argv: list[bytes]) -> bytes:
-    clients = client.server.clients
+    clients = client.server.clients.clients
     if len(argv) == 4 and argv[2].lower() == b"type":
         wanted = CLIENT_TYPES.get(argv[3].lower())
         if wanted is None:
@@ -287,7 +287,9 @@ def client_kill(client: Client, argv: list[bytes]) -> bytes:
     else:
         filters = _kill_filters(client, argv)
     victims = [
-        other for other in list(client.server.clients.values()) if _matches(other, client, filters)
+        other
+        for other in list(client.server.clients.clients.values())
+        if _matches(other, client, filters)
     ]
     for other in victims:
         if other is client:
@@ -296,7 +298,7 @@ def client_kill(client: Client, argv: list[bytes]) -> bytes:
             kill = getattr(other, "kill", other.close_after_reply)
             kill()
             # Gone at once, as freeClient() makes it, not when the socket reports closing.
-            client.server.remove_client(other)
+            client.server.clients.remove(other)
     if old_form:
         return reply.OK if victims else NO_SUCH_CLIENT
     return reply.integer(len(victims))
@@ -314,15 +316,6 @@ def parse_timeout_ms(arg: bytes, now_ms: int) -> int:
     return timeout
 
 
-def server_pause(client: Client) -> ClientPause:
-    """The server's pause state, made on first use."""
-    server = client.server
-    if server.pause is None:
-        server.pause = ClientPause(server)
-    pause: ClientPause = server.pause
-    return pause
-
-
 @subcommand("client", "pause", -3, "admin noscript loading stale", group="connection")
 def client_pause(client: Client, argv: list[bytes]) -> bytes:
     if len(argv) > 4:
@@ -335,14 +328,13 @@ def client_pause(client: Client, argv: list[bytes]) -> bytes:
         elif word != b"all":
             return PAUSE_MODE
     end_ms = parse_timeout_ms(argv[2], int(client.server.clock.seconds() * 1000))
-    server_pause(client).pause(end_ms, mode)
+    client.server.clients.pause.pause(end_ms, mode)
     return reply.OK
 
 
 @subcommand("client", "unpause", 2, "admin noscript loading stale", group="connection")
 def client_unpause(client: Client, argv: list[bytes]) -> bytes:
-    if client.server.pause is not None:
-        client.server.pause.unpause()
+    client.server.clients.pause.unpause()
     return reply.OK
 
 

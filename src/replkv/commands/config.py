@@ -5,7 +5,7 @@ from __future__ import annotations
 from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands.debug import is_local
-from replkv.commands.table import all_commands, container, subcommand
+from replkv.commands.table import container, subcommand
 from replkv.directives import ConfigSetError
 
 container("config", "", group="server", acl_categories=("slow",),
@@ -58,8 +58,7 @@ def config_set(client: Client, argv: list[bytes]) -> bytes:
             summary="Reset the server's statistics", since="2.0.0")  # fmt: skip
 def config_resetstat(client: Client, argv: list[bytes]) -> bytes:
     client.server.stats.reset()
-    for cmd in all_commands():
-        cmd.calls = cmd.nanoseconds = cmd.rejected_calls = cmd.failed_calls = 0
+    client.server.commands.reset_stats()
     return reply.OK
 
 

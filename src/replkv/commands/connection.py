@@ -159,8 +159,7 @@ def reset(client: Client, argv: list[bytes]) -> bytes:
     client.reply_off = client.reply_skip = False
     client.no_evict = False
     if client.monitor:
+        client.server.clients.stop_monitor(client)
         client.monitor = False
-        if client in client.server.monitors:
-            client.server.monitors.remove(client)
     client.authenticated = not client.server.config.requirepass
     return b"+RESET\r\n"

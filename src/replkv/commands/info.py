@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from replkv import REDIS_VERSION, reply
 from replkv.client import Client
-from replkv.commands.table import all_commands, command
+from replkv.commands.table import command
 
 if TYPE_CHECKING:
     from replkv.server import Server
@@ -92,13 +92,10 @@ def _clients_section(server: Server) -> Fields:
     ]
 
 
-_peak_memory = [0]
-
-
 def _memory_section(server: Server) -> Fields:
     rss = _rss_bytes()
     used = rss  # no allocator statistics in Python: the RSS stands for used_memory
-    _peak_memory[0] = peak = max(_peak_memory[0], used)
+    server.stats.peak_memory = peak = max(server.stats.peak_memory, used)
     system = _total_system_memory()
     maxmemory = server.config.maxmemory
     backlog = server.log.end_offset - server.log.start_offset
@@ -167,9 +164,9 @@ def _persistence_section(server: Server) -> Fields:
         ("current_fork_perc", "0.00"),
         ("current_save_keys_processed", 0),
         ("current_save_keys_total", 0),
-        ("rdb_changes_since_last_save", server.dirty),
+        ("rdb_changes_since_last_save", server.saves.dirty),
         ("rdb_bgsave_in_progress", 0),
-        ("rdb_last_save_time", server.last_save_time),
+        ("rdb_last_save_time", server.saves.last_save_time),
         ("rdb_last_bgsave_status", "ok"),
         ("rdb_last_bgsave_time_sec", -1),
         ("rdb_current_bgsave_time_sec", -1),
@@ -196,7 +193,7 @@ def _stats_section(server: Server) -> Fields:
     stats = server.stats
     return [
         ("total_connections_received", stats.total_connections_received),
-        ("total_commands_processed", sum(cmd.calls for cmd in all_commands())),
+        ("total_commands_processed", server.commands.calls()),
         ("instantaneous_ops_per_sec", getattr(stats, "instantaneous_ops_per_sec", 0)),
         ("total_net_input_bytes", stats.total_net_input_bytes),
         ("total_net_output_bytes", stats.total_net_output_bytes),
@@ -257,10 +254,10 @@ def _replication_section(server: Server) -> Fields:
         ("role", "master" if server.keyspace.is_master else "slave"),
         ("connected_slaves", 0),
         ("master_failover_state", "no-failover"),
-        ("master_replid", server.replid),
-        ("master_replid2", server.replid2),
+        ("master_replid", server.replication.replid),
+        ("master_replid2", server.replication.replid2),
         ("master_repl_offset", event_log.end_offset),
-        ("second_repl_offset", server.second_replid_offset),
+        ("second_repl_offset", server.replication.second_replid_offset),
         ("repl_backlog_active", active),
         ("repl_backlog_size", server.config.repl_backlog_size),
         ("repl_backlog_first_byte_offset", event_log.start_offset + 1 if active else 0),
@@ -299,7 +296,7 @@ def _commandstats_section(server: Server) -> Fields:
                 cmd.failed_calls,
             ),
         )
-        for cmd in all_commands()
+        for cmd in server.commands.all()
         if cmd.calls or cmd.failed_calls or cmd.rejected_calls
     ]
 
@@ -314,7 +311,7 @@ def _errorstats_section(server: Server) -> Fields:
 def _latencystats_section(server: Server) -> Fields:
     # No histograms are kept: the mean latency stands for each percentile.
     fields: Fields = []
-    for cmd in all_commands():
+    for cmd in server.commands.all():
         if cmd.calls:
             mean = cmd.nanoseconds / 1000 / cmd.calls
             fields.append(

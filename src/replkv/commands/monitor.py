@@ -22,7 +22,7 @@ def monitor(client: Client, argv: list[bytes]) -> bytes | None:
     if client.monitor or client.kind == "replica":
         return None  # already a monitor (or a replica): ignored, no reply
     client.monitor = True
-    client.server.monitors.append(client)
+    client.server.clients.start_monitor(client)
     return reply.OK
 
 

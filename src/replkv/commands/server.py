@@ -21,7 +21,7 @@ def time_(client: Client, argv: list[bytes]) -> bytes:
          summary="Get the UNIX time stamp of the last successful save to disk",
          since="1.0.0")  # fmt: skip
 def lastsave(client: Client, argv: list[bytes]) -> bytes:
-    return reply.integer(client.server.last_save_time)
+    return reply.integer(client.server.saves.last_save_time)
 
 
 NO_SHUTDOWN = errors.err("No shutdown in progress.")

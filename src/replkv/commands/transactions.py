@@ -8,14 +8,9 @@ the log as one MULTI … EXEC block (a single event goes out bare, as in Redis).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands.table import command
-
-if TYPE_CHECKING:
-    from replkv.keyspace.database import Database
 
 
 def discard_transaction(client: Client) -> None:
@@ -34,7 +29,7 @@ def exec_abort(client: Client, error: bytes) -> bytes:
     # rejectCommandFormat() texts carry no ERR code; shared error objects keep theirs.
     reason = error[5:] if error.startswith(b"-ERR ") else error[1:]
     server = client.server
-    if server.monitors:
+    if server.clients.monitors:
         server.feed_monitors(client, [b"exec"])
     return b"-EXECABORT Transaction discarded because of: " + reason
 
@@ -56,27 +51,15 @@ def discard(client: Client, argv: list[bytes]) -> bytes:
     return reply.OK
 
 
-def watched_key_expired(client: Client) -> bool:
-    """multi.c: isWatchedKeyExpired(): a key live at WATCH time has expired since."""
-    if not client.watched:
-        return False
-    now = client.server.keyspace.now_ms()
-    for db, key in client.watched:
-        if (db, key) in client.watched_expired:
-            continue  # already expired when WATCHed: not a change
-        if key in db.data and db.is_expired(key, now):
-            return True
-    return False
-
-
 @command("exec", 1, "noscript loading stale skip_slowlog", group="transactions")
 def exec_(client: Client, argv: list[bytes]) -> bytes:
     queue = client.multi
     if queue is None:
         return errors.EXEC_WITHOUT_MULTI
-    if watched_key_expired(client):
-        client.watch_dirty = True
-    if client.multi_error or client.watch_dirty:
+    watches = client.watches
+    if watches.keys and watches.any_expired(client.server.keyspace.now_ms()):
+        watches.dirty = True
+    if client.multi_error or watches.dirty:
         failure = errors.EXECABORT if client.multi_error else reply.null_array(client.resp)
         discard_transaction(client)
         return failure
@@ -88,7 +71,8 @@ def exec_(client: Client, argv: list[bytes]) -> bytes:
     if outer_frozen is None:
         keyspace.frozen_ms = keyspace.now_ms()
     parts: list[bytes] = []
-    server.begin_unit()
+    propagator = server.propagator
+    propagator.enter()
     try:
         for cmd, queued_argv in queue:
             result = server.call(client, cmd, queued_argv)
@@ -97,7 +81,7 @@ def exec_(client: Client, argv: list[bytes]) -> bytes:
     finally:
         keyspace.frozen_ms = outer_frozen
         discard_transaction(client)
-        server.end_unit()
+        propagator.leave()
     return reply.array(parts)
 
 
@@ -107,24 +91,14 @@ def exec_(client: Client, argv: list[bytes]) -> bytes:
 def watch(client: Client, argv: list[bytes]) -> bytes:
     if client.multi is not None:
         return errors.WATCH_IN_MULTI
-    if client.watch_dirty:
+    watches = client.watches
+    if watches.dirty:
         return reply.OK  # no point watching more: EXEC will fail anyway
     db = client.db
     now = client.server.keyspace.now_ms()
     for key in argv[1:]:
-        watch_key(client, db, key, now)
+        watches.watch(db, key, now)
     return reply.OK
-
-
-def watch_key(client: Client, db: Database, key: bytes, now_ms: int) -> None:
-    """multi.c: watchForKey(): register key once, remembering if it is already expired."""
-    entry = (db, key)
-    if entry in client.watched:
-        return
-    db.watched.setdefault(key, []).append(client)
-    client.watched.append(entry)
-    if key in db.data and db.is_expired(key, now_ms):
-        client.watched_expired.add(entry)
 
 
 @command("unwatch", 1, "noscript loading stale fast allow_busy", group="transactions")

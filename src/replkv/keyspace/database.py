@@ -8,26 +8,36 @@ are absolute milliseconds in a second dict, as Redis keeps `db->expires`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from replkv.client import Client
     from replkv.keyspace.keyspace import Keyspace
     from replkv.stats import Stats
+
+
+class KeyObserver(Protocol):
+    """Told of changes to the keys it observes (WATCH now; blocked clients later)."""
+
+    def key_modified(self, db: Database, key: bytes) -> None:
+        """key was written, deleted, expired or flushed (db.c: signalModifiedKey())."""
+
+    def key_swapped(self, db: Database, key: bytes, other: Database, now_ms: int) -> None:
+        """SWAPDB is about to give db the contents of other."""
 
 
 class Database:
     """One numbered database (SELECT n)."""
 
-    __slots__ = ("id", "data", "expires", "watched", "keyspace", "id_bytes", "stats")
+    __slots__ = ("id", "data", "expires", "observed", "keyspace", "id_bytes", "stats")
 
     def __init__(self, db_id: int, keyspace: Keyspace, stats: Stats) -> None:
         self.id = db_id
         self.id_bytes = b"%d" % db_id
         self.data: dict[bytes, Any] = {}
         self.expires: dict[bytes, int] = {}
-        # WATCHed keys → the clients watching them (multi.c: watched_keys).
-        self.watched: dict[bytes, list[Client]] = {}
+        # Observed keys → their observers (multi.c: watched_keys). Mutations test this
+        # dict before signalling, so a database nobody watches pays one truth test.
+        self.observed: dict[bytes, list[KeyObserver]] = {}
         self.keyspace = keyspace
         self.stats = stats
 
@@ -104,14 +114,14 @@ class Database:
         self.data[key] = value
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
-        if self.watched:
-            self.touch(key)
+        if self.observed:
+            self.signal_modified(key)
 
     def replace(self, key: bytes, value: Any) -> None:
         """Give an existing key a new value, keeping its TTL (APPEND, INCR, …)."""
         self.data[key] = value
-        if self.watched:
-            self.touch(key)
+        if self.observed:
+            self.signal_modified(key)
 
     def delete(self, key: bytes) -> bool:
         """Remove key; True if it existed (expired or not: callers look up first)."""
@@ -124,71 +134,57 @@ class Database:
         del self.data[key]
         if self.expires:
             self.expires.pop(key, None)
-        if self.watched:
-            self.touch(key)
+        if self.observed:
+            self.signal_modified(key)
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
         """Give key an absolute expiry time in ms."""
         self.expires[key] = when_ms
-        if self.watched:
-            self.touch(key)
+        if self.observed:
+            self.signal_modified(key)
 
     def persist(self, key: bytes) -> bool:
         """Remove key's expiry; True if it had one."""
         if self.expires.pop(key, None) is None:
             return False
-        if self.watched:
-            self.touch(key)
+        if self.observed:
+            self.signal_modified(key)
         return True
 
     def flush(self) -> int:
         """Remove every key; returns how many there were."""
         removed = len(self.data)
         # Watched keys that existed are touched once they are gone (touchAllWatchedKeysInDb).
-        existed = [key for key in self.watched if key in self.data] if self.watched else []
+        existed = [key for key in self.observed if key in self.data] if self.observed else []
         self.data = {}
         self.expires = {}
         for key in existed:
-            self.touch(key)
+            self.signal_modified(key)
         return removed
 
-    # -- WATCH -----------------------------------------------------------------------
+    # -- observers -------------------------------------------------------------------
 
-    def touch(self, key: bytes) -> None:
-        """multi.c: touchWatchedKey(): a write to key aborts the watchers' EXEC.
+    def observe(self, key: bytes, observer: KeyObserver) -> None:
+        """Tell observer of every change to key."""
+        self.observed.setdefault(key, []).append(observer)
 
-        A key that was already expired when WATCHed and is now gone (deleted by
-        expiry, or flushed) is no logical change: its flag is cleared instead.
-        """
-        clients = self.watched.get(key)
-        if clients:
-            for client in clients:
-                if client.watched_expired and (self, key) in client.watched_expired:
-                    if key not in self.data:
-                        client.watched_expired.discard((self, key))
-                        continue
-                client.watch_dirty = True
+    def unobserve(self, key: bytes, observer: KeyObserver) -> None:
+        """Stop telling observer about key."""
+        observers = self.observed.get(key)
+        if observers is not None:
+            observers.remove(observer)
+            if not observers:
+                del self.observed[key]
 
-    def touch_swapped(self, other: Database, now_ms: int) -> None:
-        """SWAPDB: touch this database's watched keys, about to be replaced by other's.
+    def signal_modified(self, key: bytes) -> None:
+        """db.c: signalModifiedKey(): key changed; tell its observers."""
+        observers = self.observed.get(key)
+        if observers:
+            for observer in list(observers):
+                observer.key_modified(self, key)
 
-        multi.c: touchAllWatchedKeysInDb(emptied, replaced_with), expired flags included.
-        """
-        for key, clients in self.watched.items():
-            here = key in self.data
-            there = key in other.data
-            if not (here or there):
-                continue
-            there_expired = there and other.is_expired(key, now_ms)
-            for client in clients:
-                flagged = (self, key) in client.watched_expired
-                if flagged:
-                    if not there:
-                        client.watched_expired.discard((self, key))
-                        continue
-                    if there_expired:
-                        continue
-                elif not here and there_expired:
-                    client.watched_expired.add((self, key))
-                    continue
-                client.watch_dirty = True
+    def signal_swapped(self, other: Database, now_ms: int) -> None:
+        """SWAPDB: this database is about to hold other's keys; tell every observer."""
+        for key, observers in list(self.observed.items()):
+            for observer in list(observers):
+                observer.key_swapped(self, key, other, now_ms)

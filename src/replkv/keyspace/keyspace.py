@@ -47,7 +47,7 @@ class Keyspace:
         first, second = self.dbs[a], self.dbs[b]
         # Watchers stay with their database number and see the keys now there.
         now = self.now_ms()
-        first.touch_swapped(second, now)
-        second.touch_swapped(first, now)
+        first.signal_swapped(second, now)
+        second.signal_swapped(first, now)
         first.data, second.data = second.data, first.data
         first.expires, second.expires = second.expires, first.expires

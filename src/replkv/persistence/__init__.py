@@ -1,0 +1,1 @@
+"""Persistence: what the snapshots and the log on disk keep track of."""
