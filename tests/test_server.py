@@ -10,7 +10,11 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.client import Client
+from replkv.commands.registry import CommandTable
+from replkv.commands.table import Command
 from replkv.config import Config
+from replkv.keyspace.apply import StreamApplier
+from replkv.keyspace.digest import dataset_digest
 from replkv.reply import encode_command
 from replkv.server import Server
 
@@ -71,3 +75,82 @@ class PropagationTests(SynchronousTestCase):
         data = self.run_commands(b"set a 1", b"set b 2 px 100000")
         self.assertEqual(self.server.log.end_offset, len(data))
         self.assertIn(b"PXAT\r\n$13\r\n1795612153000\r\n", data)
+
+
+class Boom(Exception):
+    """What the failing test command raises."""
+
+
+def _store_then_raise(client: Client, argv: list[bytes]) -> bytes:
+    """A write that changes the data, records its event, then fails unexpectedly."""
+    client.db.store(argv[1], argv[2])
+    client.server.propagate(client.db, [b"SET", argv[1], argv[2]])
+    raise Boom()
+
+
+class FailingHandlerTests(SynchronousTestCase):
+    """A handler that raises leaves no event pending: what it changed is logged at once."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(START)
+        failing = Command("storeboom", _store_then_raise, 3, frozenset(["write"]))
+        self.server = Server(Config(), self.clock, commands=CommandTable(extra=[failing]))
+        self.client = Client(self.server, 1)
+        self.server.execute(self.client, [b"SET", b"a", b"1"])  # log selected db 0
+
+    def logged_after(self, start: int) -> bytes:
+        return self.server.log.read(start, 1 << 20)
+
+    def test_changes_of_a_failed_command_are_logged_as_their_own_unit(self) -> None:
+        start = self.server.log.end_offset
+        with self.assertRaises(Boom):
+            self.server.execute(self.client, [b"STOREBOOM", b"k", b"v"])
+        self.assertEqual(self.logged_after(start), events([b"SET", b"k", b"v"]))
+        self.assertEqual(self.server.propagator.unit, [])
+        self.assertEqual(self.server.propagator.depth, 0)
+        self.server.execute(self.client, [b"SET", b"j", b"w"])
+        self.assertEqual(
+            self.logged_after(start), events([b"SET", b"k", b"v"], [b"SET", b"j", b"w"])
+        )
+
+    def test_failure_inside_exec_closes_the_transaction_unit(self) -> None:
+        start = self.server.log.end_offset
+        for argv in ([b"MULTI"], [b"SET", b"x", b"1"], [b"STOREBOOM", b"k", b"v"]):
+            self.server.execute(self.client, argv)
+        self.server.execute(self.client, [b"SET", b"y", b"2"])
+        with self.assertRaises(Boom):
+            self.server.execute(self.client, [b"EXEC"])
+        # What ran before the failure is one unit; the command after it never ran.
+        self.assertEqual(
+            self.logged_after(start),
+            events([b"MULTI"], [b"SET", b"x", b"1"], [b"SET", b"k", b"v"], [b"EXEC"]),
+        )
+        self.assertIsNone(self.client.multi)
+        self.assertEqual(self.server.propagator.depth, 0)
+        self.assertNotIn(b"y", self.client.db.data)
+        self.server.execute(self.client, [b"SET", b"z", b"3"])
+        self.assertTrue(self.logged_after(start).endswith(events([b"SET", b"z", b"3"])))
+
+    def test_the_log_rebuilds_the_data_after_a_failure(self) -> None:
+        with self.assertRaises(Boom):
+            self.server.execute(self.client, [b"STOREBOOM", b"k", b"v"])
+        replica = Server(Config(), self.clock)
+        applier = StreamApplier(replica, Client(replica, 1))
+        applier.feed(self.server.log.read(0, 1 << 20))
+        self.assertEqual(dataset_digest(replica.keyspace), dataset_digest(self.server.keyspace))
+
+
+class CommandStatisticsTests(SynchronousTestCase):
+    def test_two_servers_keep_their_own_commandstats(self) -> None:
+        clock = Clock()
+        first, second = Server(Config(), clock), Server(Config(), clock)
+        client = Client(first, 1)
+        for _ in range(3):
+            first.execute(client, [b"PING"])
+        ping_first = first.commands.by_name[b"ping"]
+        ping_second = second.commands.by_name[b"ping"]
+        self.assertEqual((ping_first.calls, ping_second.calls), (3, 0))
+        info = second.execute(Client(second, 1), [b"INFO", b"commandstats"])
+        assert info is not None
+        self.assertNotIn(b"cmdstat_ping", info)

@@ -75,6 +75,7 @@ class ClientRegistry:
         for client in list(self.clients.values()):
             if (
                 client.kind == "normal"
+                and not client.is_master_link
                 and not client.monitor
                 and client.paused_argv is None  # blocked clients are not idle
                 and now - client.last_interaction > limit
