@@ -5,6 +5,7 @@ from __future__ import annotations
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
+from replkv.log.durability import DurableOffset
 from replkv.log.eventlog import IEventLog, InMemoryLog, OffsetNotRetained
 
 
@@ -54,3 +55,56 @@ class InMemoryLogTests(SynchronousTestCase):
         log.remove_listener(listener)
         log.append(b"c")
         self.assertEqual(calls, [2])
+
+
+class DurableOffsetTests(SynchronousTestCase):
+    def test_already_durable_calls_at_once(self) -> None:
+        durable = DurableOffset(10)
+        calls: list[int] = []
+        durable.when_durable(10, lambda: calls.append(10))
+        durable.when_durable(3, lambda: calls.append(3))
+        self.assertEqual(calls, [10, 3])
+        self.assertEqual(durable.pending, 0)
+
+    def test_waiters_fire_in_offset_order(self) -> None:
+        durable = DurableOffset()
+        calls: list[str] = []
+        durable.when_durable(30, lambda: calls.append("30"))
+        durable.when_durable(10, lambda: calls.append("10a"))
+        durable.when_durable(20, lambda: calls.append("20"))
+        durable.when_durable(10, lambda: calls.append("10b"))
+        durable.mark_durable(20)
+        self.assertEqual(calls, ["10a", "10b", "20"])
+        self.assertEqual((durable.offset, durable.pending), (20, 1))
+        durable.mark_durable(30)
+        self.assertEqual(calls[-1], "30")
+
+    def test_never_goes_backwards(self) -> None:
+        durable = DurableOffset()
+        durable.mark_durable(20)
+        durable.mark_durable(5)
+        self.assertEqual(durable.offset, 20)
+
+    def test_a_waiter_may_wait_again(self) -> None:
+        durable = DurableOffset()
+        calls: list[int] = []
+
+        def first() -> None:
+            calls.append(1)
+            durable.when_durable(5, lambda: calls.append(2))  # durable already
+            durable.when_durable(15, lambda: calls.append(3))
+
+        durable.when_durable(5, first)
+        durable.mark_durable(10)
+        self.assertEqual(calls, [1, 2])
+        durable.mark_durable(15)
+        self.assertEqual(calls, [1, 2, 3])
+
+    def test_reset_releases_every_waiter(self) -> None:
+        durable = DurableOffset()
+        calls: list[int] = []
+        durable.when_durable(30, lambda: calls.append(30))
+        durable.when_durable(20, lambda: calls.append(20))
+        durable.reset(5)
+        self.assertEqual(calls, [20, 30])
+        self.assertEqual((durable.offset, durable.pending), (5, 0))
