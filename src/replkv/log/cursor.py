@@ -76,7 +76,7 @@ class LogCursors:
         self.armed.pop(cursor, None)
 
     def lose_all(self) -> None:
-        """The log was reset: every open cursor is lost, and those armed are woken once."""
+        """The log was reset: every open cursor is lost; those with a wakeup are woken once."""
         for cursor in self._open:
             cursor.mark_lost()
             if cursor.has_wakeup():
