@@ -1,94 +1,154 @@
-"""The event log: every change as RESP-encoded events, addressed by byte offset.
+"""The event log in memory: Redis's replication backlog.
 
 An offset is a count of bytes ever appended, so the log's end offset *is* Redis's
-`master_repl_offset`. The in-memory log keeps a bounded tail (the replication backlog);
-the on-disk log (segments of AOF "incr" files) implements the same interface.
+`master_repl_offset`. The in-memory log keeps the newest `retention` bytes
+(`repl-backlog-size`) and no more, as Redis's backlog does; the on-disk log (segments of
+AOF "incr" files) implements the same IEventLog.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from zope.interface import Attribute, Interface, implementer
+from twisted.internet.interfaces import IReactorTime
+from zope.interface import classImplements
+
+from replkv.log.cursor import LogCursor, LogCursors
+from replkv.log.interfaces import IEventCursor, IEventLog, OffsetNotRetained
+
+__all__ = ["IEventCursor", "IEventLog", "InMemoryLog", "OffsetNotRetained"]
 
 
-class OffsetNotRetained(Exception):
-    """The requested offset is older than what the log still holds."""
-
-
-class IEventLog(Interface):
-    """An append-only byte log of encoded events."""
-
-    start_offset = Attribute("Offset of the oldest byte still held (bytes before it are gone).")
-    end_offset = Attribute("Offset after the newest byte: master_repl_offset.")
-
-    def append(data: bytes) -> None:
-        """Append encoded events."""
-
-    def read(offset: int, max_bytes: int) -> bytes:
-        """Up to max_bytes of the log starting at offset; raises OffsetNotRetained."""
-
-    def retains(offset: int) -> bool:
-        """Whether read(offset, …) can be served."""
-
-    def add_listener(listener: Callable[[], None]) -> None:
-        """Call listener after each append (replica streams wake up on it)."""
-
-    def remove_listener(listener: Callable[[], None]) -> None:
-        """Stop calling listener."""
-
-
-@implementer(IEventLog)
 class InMemoryLog:
-    """The log's tail in memory, trimmed to `retention` bytes (repl-backlog-size)."""
+    """The log's newest `retention` bytes in memory (the replication backlog).
 
-    def __init__(self, retention: int = 1024 * 1024, start_offset: int = 0) -> None:
-        self.retention = retention
-        self.start_offset = start_offset
+    Appending is a list append: the appended chunks are joined into the buffer only when
+    something reads, or when they alone exceed the retention. Trimming is amortised too:
+    `start_offset` is computed (never more than `retention` behind the end), and the
+    buffer drops its dead prefix only once that prefix outgrows the retention. So the
+    observable history honours the bound at every moment, while memory stays below about
+    three times the retention.
+
+    `trim()` does nothing here: as in Redis, the backlog is bounded by size alone, not by
+    what snapshots cover. Durability is immediate: `durable_offset` is `end_offset`.
+    """
+
+    def __init__(
+        self, clock: IReactorTime, retention: int = 1024 * 1024, start_offset: int = 0
+    ) -> None:
+        if not IReactorTime.providedBy(clock):
+            # Loud, because the old signature took the retention first.
+            raise TypeError(f"InMemoryLog needs a clock (IReactorTime), not {clock!r}")
+        if retention < 0 or start_offset < 0:
+            raise ValueError("retention and start_offset must not be negative")
+        self._retention = retention
         self.end_offset = start_offset
+        # No byte before _floor is visible, whatever the retention (reset, shrinking).
+        self._floor = start_offset
+        # _buf holds [_buf_start, _buf_end); _pending the appends after _buf_end.
         self._buf = bytearray()
-        # Appends since the last read, joined into _buf only when something reads:
-        # appending stays a list append on the write path.
+        self._buf_start = start_offset
+        self._buf_end = start_offset
         self._pending: list[bytes] = []
-        self._pending_size = 0
-        self._listeners: list[Callable[[], None]] = []
+        self._cursors = LogCursors(self, clock)
+        self._armed = self._cursors.armed
 
-    def append(self, data: bytes) -> None:
+    @property
+    def start_offset(self) -> int:
+        """Offset of the oldest byte held: end_offset - start_offset <= retention."""
+        return max(self._floor, self.end_offset - self._retention)
+
+    @property
+    def durable_offset(self) -> int:
+        """Memory is as durable as this log gets: everything appended counts."""
+        return self.end_offset
+
+    @property
+    def retention(self) -> int:
+        """The most bytes held (repl-backlog-size)."""
+        return self._retention
+
+    @retention.setter
+    def retention(self, size: int) -> None:
+        if size < 0:
+            raise ValueError("retention must not be negative")
+        # Growing does not bring back bytes already past the old bound (Redis's
+        # resizeReplicationBacklog() keeps the history it has, no more).
+        self._floor = self.start_offset
+        self._retention = size
+        self._settle()
+
+    def append(self, data: bytes) -> int:
+        """Append encoded events; return the new end offset (master_repl_offset)."""
         self._pending.append(data)
-        self._pending_size += len(data)
-        self.end_offset += len(data)
-        if self._pending_size > self.retention:
+        end = self.end_offset = self.end_offset + len(data)
+        if end - self._buf_end > self._retention:
             self._settle()
-        if self._listeners:
-            for listener in list(self._listeners):
-                listener()
+        if self._armed:
+            self._cursors.schedule()
+        return end
 
     def _settle(self) -> None:
-        """Move pending appends into the buffer and trim it to the retention."""
-        self._buf += b"".join(self._pending)
-        self._pending.clear()
-        self._pending_size = 0
-        if len(self._buf) > 2 * self.retention:
-            excess = len(self._buf) - self.retention
-            del self._buf[:excess]
-            self.start_offset += excess
+        """Join pending appends into the buffer, then drop its prefix if that grew large."""
+        pending = self._pending
+        if pending:
+            start = self.start_offset
+            if start >= self._buf_end:
+                # Nothing held in the buffer is still visible: restart it from the
+                # pending chunks, skipping what the retention already cut off.
+                joined = b"".join(pending)
+                self._buf = bytearray(joined[start - self._buf_end :])
+                self._buf_start = start
+            else:
+                self._buf += b"".join(pending)
+            pending.clear()
+            self._buf_end = self.end_offset
+        dead = self.start_offset - self._buf_start
+        if dead > self._retention or dead == len(self._buf) > 0:
+            del self._buf[:dead]
+            self._buf_start += dead
 
     def retains(self, offset: int) -> bool:
-        if self._pending:
-            self._settle()
+        """Whether read(offset, …) can be served."""
         return self.start_offset <= offset <= self.end_offset
 
     def read(self, offset: int, max_bytes: int) -> bytes:
+        """Up to max_bytes of the log starting at offset; raises OffsetNotRetained."""
+        if max_bytes < 0:
+            raise ValueError("max_bytes must not be negative")
+        if not self.start_offset <= offset <= self.end_offset:
+            raise OffsetNotRetained(offset)
         if self._pending:
             self._settle()
-        if not self.retains(offset):
-            raise OffsetNotRetained(offset)
-        begin = offset - self.start_offset
+        begin = offset - self._buf_start
         return bytes(self._buf[begin : begin + max_bytes])
 
-    def add_listener(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
+    def cursor(self, offset: int) -> LogCursor:
+        """A cursor reading from offset; raises OffsetNotRetained if it is not retained."""
+        if not self.start_offset <= offset <= self.end_offset:
+            raise OffsetNotRetained(offset)
+        return self._cursors.open(offset)
 
-    def remove_listener(self, listener: Callable[[], None]) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+    def when_durable(self, offset: int, callback: Callable[[], None]) -> None:
+        """Call callback now: everything appended is already as durable as it gets."""
+        if offset > self.end_offset:
+            raise ValueError(f"offset {offset} is beyond the end of the log")
+        callback()
+
+    def trim(self, offset: int) -> None:
+        """Nothing to do: the backlog is bounded by its size, not by snapshots (as in Redis)."""
+        if offset > self.end_offset:
+            raise ValueError(f"offset {offset} is beyond the end of the log")
+
+    def reset(self, offset: int) -> None:
+        """Discard everything; the log starts and ends at offset. Open cursors are lost."""
+        if offset < 0:
+            raise ValueError("offset must not be negative")
+        self._buf = bytearray()
+        self._pending.clear()
+        self.end_offset = self._floor = self._buf_start = self._buf_end = offset
+        self._cursors.lose_all()
+
+
+# classImplements, not @implementer: see replkv.log.interfaces.
+classImplements(InMemoryLog, IEventLog)
