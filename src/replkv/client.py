@@ -6,7 +6,7 @@ replays events from the log or a master's stream, which has no transport.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from replkv import reply
 from replkv.keyspace.watch import WatchedKeys
@@ -92,6 +92,6 @@ class Client:
         """Local address as Redis prints it (ip:port)."""
         return ""
 
-    def info_fields(self) -> dict[str, Any]:
+    def info_fields(self) -> dict[str, int | str]:
         """Fields shown by CLIENT LIST / CLIENT INFO that depend on the connection."""
         return {}

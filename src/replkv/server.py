@@ -60,7 +60,9 @@ class Server:
         self.keyspace = Keyspace(config.databases, clock, self.stats)
         self.keyspace.propagate_deletion = self._propagate_expiry
         self.saves = saves or SaveState(last_save_time=int(clock.seconds()))
-        self.propagator = Propagator(event_log or InMemoryLog(config.repl_backlog_size), self.saves)
+        self.propagator = Propagator(
+            event_log or InMemoryLog(clock, config.repl_backlog_size), self.saves
+        )
         self.clients = ClientRegistry(clock, self.keyspace, self.commands, self.stats)
         self.replication = replication or ReplicationIds()
         self.start_time = clock.seconds()

@@ -81,7 +81,7 @@ class ReplkvService(MultiService):
             loop.interval = 1 / max(hz, 1)
 
     def _backlog_size_changed(self, size: int) -> None:
-        self.server.log.retention = size  # type: ignore[attr-defined]
+        self.server.log.retention = size
 
     def shutdown(self) -> None:
         """SHUTDOWN: stop the reactor (twistd then stops every service)."""

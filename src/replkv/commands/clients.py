@@ -126,7 +126,7 @@ def client_type(client: Client) -> str:
     return "normal"
 
 
-def _flags(client: Client, fields: dict[str, object]) -> str:
+def _flags(client: Client, fields: dict[str, int | str]) -> str:
     """catClientInfoString()'s flags, in Redis's order."""
     flags = ""
     if client.monitor:
