@@ -11,6 +11,9 @@ $(BIN)/twistd: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,dev]'
+	@# tests/ sits at the checkout's root, outside the package: put the root on the
+	@# virtualenv's path so `trial tests` imports it, as pytest does by itself.
+	$(BIN)/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "replkv-checkout.pth").write_text("$(CURDIR)\n")'
 	touch $@
 
 setup: $(BIN)/twistd
