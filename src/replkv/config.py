@@ -43,6 +43,7 @@ class Config:
     port: int
     tcp_backlog: int
     unixsocket: str
+    unixsocketperm: int
     timeout: int
     tcp_keepalive: int
     maxclients: int
@@ -145,6 +146,80 @@ class Config:
     latency_monitor_threshold: int
     latency_tracking: bool
     notify_keyspace_events: int
+    # The rest of Redis 7.0's directives: accepted, not acted on yet
+    socket_mark_id: int
+    bind_source_addr: str
+    client_output_buffer_limit: tuple[tuple[int, int, int], ...]
+    maxmemory_clients: int
+    syslog_ident: str
+    syslog_enabled: bool
+    syslog_facility: str
+    crash_log_enabled: bool
+    crash_memcheck_enabled: bool
+    proc_title_template: str
+    ignore_warnings: str
+    acl_pubsub_default: str
+    sanitize_dump_payload: str
+    propagation_error_behavior: str
+    replica_ignore_disk_write_errors: bool
+    shutdown_on_sigint: int
+    shutdown_on_sigterm: int
+    lfu_log_factor: int
+    lfu_decay_time: int
+    oom_score_adj: str
+    oom_score_adj_values: tuple[int, ...]
+    disable_thp: bool
+    jemalloc_bg_thread: bool
+    latency_tracking_info_percentiles: tuple[float, ...]
+    activedefrag: bool
+    active_defrag_ignore_bytes: int
+    active_defrag_threshold_lower: int
+    active_defrag_threshold_upper: int
+    active_defrag_cycle_min: int
+    active_defrag_cycle_max: int
+    active_defrag_max_scan_fields: int
+    server_cpulist: str
+    bio_cpulist: str
+    aof_rewrite_cpulist: str
+    bgsave_cpulist: str
+    cluster_enabled: bool
+    cluster_config_file: str
+    cluster_node_timeout: int
+    cluster_port: int
+    cluster_replica_validity_factor: int
+    cluster_migration_barrier: int
+    cluster_allow_replica_migration: bool
+    cluster_require_full_coverage: bool
+    cluster_replica_no_failover: bool
+    cluster_allow_reads_when_down: bool
+    cluster_allow_pubsubshard_when_down: bool
+    cluster_link_sendbuf_limit: int
+    cluster_announce_hostname: str
+    cluster_preferred_endpoint_type: str
+    cluster_announce_ip: str
+    cluster_announce_port: int
+    cluster_announce_tls_port: int
+    cluster_announce_bus_port: int
+    tls_port: int
+    tls_cert_file: str
+    tls_key_file: str
+    tls_key_file_pass: str
+    tls_client_cert_file: str
+    tls_client_key_file: str
+    tls_client_key_file_pass: str
+    tls_dh_params_file: str
+    tls_ca_cert_file: str
+    tls_ca_cert_dir: str
+    tls_auth_clients: str
+    tls_replication: bool
+    tls_cluster: bool
+    tls_protocols: str
+    tls_ciphers: str
+    tls_ciphersuites: str
+    tls_prefer_server_ciphers: bool
+    tls_session_caching: bool
+    tls_session_cache_size: int
+    tls_session_cache_timeout: int
 
     def __init__(self) -> None:
         for directive in DIRECTIVES:
@@ -419,10 +494,11 @@ class Config:
             rewritten = directive.kind.rewrite(directive.name, value, directive.default)
             old = option_lines.pop(directive.name, [])
             new_lines, force = rewritten if rewritten is not None else ([], False)
-            for new_line in new_lines:
+            forced = force if isinstance(force, list) else [force] * len(new_lines)
+            for new_line, line_forced in zip(new_lines, forced, strict=True):
                 if old:
                     lines[old.pop(0)] = new_line
-                elif force:
+                elif line_forced:
                     if needs_signature:
                         lines.append(REWRITE_SIGNATURE)
                         needs_signature = False

@@ -7,7 +7,9 @@ and write itself for CONFIG REWRITE, following Redis 7.0.15's config.c.
 from __future__ import annotations
 
 import errno
+import math
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -176,6 +178,9 @@ def keyspace_flags_to_events(flags: int) -> str:
 # --- value kinds: parse arguments, format for CONFIG GET, lines for CONFIG REWRITE ------------
 
 
+Rewrite = tuple[list[str], bool | list[bool]] | None
+
+
 class Kind:
     """How one directive's value is parsed, shown and rewritten."""
 
@@ -189,8 +194,9 @@ class Kind:
         """The value as CONFIG GET shows it."""
         raise NotImplementedError
 
-    def rewrite(self, name: str, value: Any, default: Any) -> tuple[list[str], bool] | None:
-        """Lines for CONFIG REWRITE and whether they must be written even if absent.
+    def rewrite(self, name: str, value: Any, default: Any) -> Rewrite:
+        """Lines for CONFIG REWRITE and whether they must be written even if absent
+        (one flag for all lines, or one per line).
 
         None means the directive must not appear in the file at all.
         """
@@ -199,12 +205,16 @@ class Kind:
 
 @attrs.frozen
 class BoolKind(Kind):
-    """yes / no."""
+    """yes / no; `refuse_yes` is the reason when "yes" cannot be honoured."""
+
+    refuse_yes: str | None = None
 
     def parse(self, args: list[str], current: Any) -> bool:
         word = args[0].lower()
         if word not in ("yes", "no"):
             raise InvalidValue("argument must be 'yes' or 'no'")
+        if word == "yes" and self.refuse_yes is not None:
+            raise InvalidValue(self.refuse_yes)
         return word == "yes"
 
     def format(self, value: bool) -> str:
@@ -213,7 +223,8 @@ class BoolKind(Kind):
 
 @attrs.frozen
 class IntKind(Kind):
-    """An integer within bounds; memory ones also take units (1gb, 64mb, 10k)."""
+    """An integer within bounds, as numericConfigSet(): memory ones also take units
+    (1gb, 64mb, 10k), percent ones "N%" (stored as -N), octal ones base 8."""
 
     low: int
     high: int
@@ -222,30 +233,82 @@ class IntKind(Kind):
     # memtoull() results above LLONG_MAX as negative, as the C cast does.
     unsigned: bool = False
     clamp: tuple[int, int] | None = None
+    percent: bool = False
+    octal: bool = False
 
     def parse(self, args: list[str], current: Any) -> int:
-        text = args[0]
-        value = memory_to_bytes(text) if self.memory else string_to_ll(text)
+        value = self._number(args[0])
         if value is None:
-            if self.memory:
-                raise InvalidValue("argument must be a memory value")
-            raise InvalidValue("argument couldn't be parsed into an integer")
+            raise InvalidValue(self._parse_error())
         if self.unsigned:
             value %= 2**64
         elif value > LLONG_MAX:
             value -= 2**64
-        if not self.low <= value <= self.high:
-            raise InvalidValue(f"argument must be between {self.low} and {self.high} inclusive")
+        if self.percent and value < 0:
+            if value < self.low:
+                raise InvalidValue(f"percentage argument must be less or equal to {-self.low}")
+        elif not self.low <= value <= self.high:
+            if self.octal:
+                bounds = f"{self.low:o} and {self.high:o}"
+            else:
+                bounds = f"{self.low} and {self.high}"
+            raise InvalidValue(f"argument must be between {bounds} inclusive")
         if self.clamp is not None:
             value = min(max(value, self.clamp[0]), self.clamp[1])
         return value
 
+    def _number(self, text: str) -> int | None:
+        """numericParseString(): memory, then percent, then octal, else a plain integer."""
+        if self.memory:
+            value = memory_to_bytes(text)
+            if value is not None:
+                return value
+        if self.percent and len(text) > 1 and text.endswith("%"):
+            value = string_to_ll(text[:-1])
+            if value is not None and value >= 0:
+                return -value
+        if self.octal:
+            return _strtoll_octal(text)
+        if self.memory or self.percent:
+            return None
+        return string_to_ll(text)
+
+    def _parse_error(self) -> str:
+        if self.memory and self.percent:
+            return "argument must be a memory or percent value"
+        if self.memory:
+            return "argument must be a memory value"
+        if self.octal:
+            return "argument couldn't be parsed as an octal number"
+        return "argument couldn't be parsed into an integer"
+
     def format(self, value: int) -> str:
+        if self.percent and value < 0:
+            return f"{-value}%"
+        if self.octal:
+            return f"{value:o}"
         return str(value)
 
-    def rewrite(self, name: str, value: Any, default: Any) -> tuple[list[str], bool] | None:
-        shown = format_memory(value) if self.memory else str(value)
+    def rewrite(self, name: str, value: Any, default: Any) -> Rewrite:
+        if self.memory and not (self.percent and value < 0):
+            shown = format_memory(value)
+        else:
+            shown = self.format(value)
         return [f"{name} {shown}"], value != default
+
+
+def _strtoll_octal(text: str) -> int | None:
+    """strtoll(text, &end, 8) that must consume everything and not overflow."""
+    stripped = text.lstrip(" \t\n\v\f\r")
+    digits = stripped[1:] if stripped[:1] in ("+", "-") else stripped
+    if text == "":
+        return 0  # nothing converted, and the end pointer is already at '\0'
+    if not digits or any(char not in "01234567" for char in digits):
+        return None
+    value = int(stripped, 8)
+    if not -(2**63) <= value <= LLONG_MAX:
+        return None  # ERANGE
+    return value
 
 
 @attrs.frozen
@@ -253,16 +316,56 @@ class EnumKind(Kind):
     """One word out of a fixed list (case-insensitive), stored lowercase."""
 
     choices: tuple[str, ...]
+    # Words that are other names of the same value, shown as that value's first name.
+    synonyms: tuple[tuple[str, str], ...] = ()
 
     def parse(self, args: list[str], current: Any) -> str:
         word = args[0].lower()
         if word not in self.choices:
             listed = ", ".join(self.choices)
             raise InvalidValue(f"argument(s) must be one of the following: {listed}")
-        return word
+        return dict(self.synonyms).get(word, word)
 
     def format(self, value: str) -> str:
         return value
+
+
+@attrs.frozen
+class FlagsKind(Kind):
+    """Several words of a fixed list, OR-ed into flags (shutdown-on-sigint: "save now")."""
+
+    multi_arg = True
+    choices: tuple[tuple[str, int], ...]
+    check: Callable[[int], str | None] | None = None
+
+    def parse(self, args: list[str], current: Any) -> int:
+        by_name = dict(self.choices)
+        flags = 0
+        for arg in args:
+            flag = by_name.get(arg.lower())
+            if flag is None:
+                listed = ", ".join(name for name, _ in self.choices)
+                raise InvalidValue(f"argument(s) must be one of the following: {listed}")
+            flags |= flag
+        if not args:
+            raise InvalidValue("wrong number of arguments")
+        if self.check is not None:
+            reason = self.check(flags)
+            if reason is not None:
+                raise InvalidValue(reason)
+        return flags
+
+    def format(self, value: int) -> str:
+        """configEnumGetName() for bit flags: an exact name, else every name whose bits are set."""
+        names = []
+        unmatched = value
+        for name, flag in self.choices:
+            if flag == value:
+                return name
+            if flag and flag & unmatched == flag:
+                names.append(name)
+                unmatched &= ~flag
+        return " ".join(names) if names and not unmatched else "unknown"
 
 
 @attrs.frozen
@@ -283,7 +386,7 @@ class StringKind(Kind):
     def format(self, value: str) -> str:
         return value
 
-    def rewrite(self, name: str, value: Any, default: Any) -> tuple[list[str], bool] | None:
+    def rewrite(self, name: str, value: Any, default: Any) -> Rewrite:
         if self.empty_is_unset and not value:
             return None
         return [f"{name} {quote_value(value)}"], value != default
@@ -312,7 +415,7 @@ class DirKind(Kind):
     def format(self, value: str) -> str:
         return value
 
-    def rewrite(self, name: str, value: Any, default: Any) -> tuple[list[str], bool] | None:
+    def rewrite(self, name: str, value: Any, default: Any) -> Rewrite:
         return [f"{name} {quote_value(value)}"], True
 
 
@@ -338,7 +441,7 @@ class SaveKind(Kind):
     def format(self, value: tuple[tuple[int, int], ...]) -> str:
         return " ".join(f"{seconds} {changes}" for seconds, changes in value)
 
-    def rewrite(self, name: str, value: Any, default: Any) -> tuple[list[str], bool] | None:
+    def rewrite(self, name: str, value: Any, default: Any) -> Rewrite:
         if not value:
             return [f'{name} ""'], True
         return [f"{name} {seconds} {changes}" for seconds, changes in value], True
@@ -370,7 +473,7 @@ class BindKind(Kind):
     def format(self, value: list[str]) -> str:
         return " ".join(value)
 
-    def rewrite(self, name: str, value: Any, default: Any) -> tuple[list[str], bool] | None:
+    def rewrite(self, name: str, value: Any, default: Any) -> Rewrite:
         if tuple(value) == DEFAULT_BIND:
             return None
         addresses = " ".join(value) if value else '""'
@@ -397,7 +500,7 @@ class ReplicaOfKind(Kind):
     def format(self, value: tuple[str, int] | None) -> str:
         return "" if value is None else f"{value[0]} {value[1]}"
 
-    def rewrite(self, name: str, value: Any, default: Any) -> tuple[list[str], bool] | None:
+    def rewrite(self, name: str, value: Any, default: Any) -> Rewrite:
         if value is None:
             return None
         return [f"{name} {value[0]} {value[1]}"], True
@@ -418,8 +521,206 @@ class NotifyKind(Kind):
     def format(self, value: int) -> str:
         return keyspace_flags_to_events(value)
 
-    def rewrite(self, name: str, value: Any, default: Any) -> tuple[list[str], bool] | None:
+    def rewrite(self, name: str, value: Any, default: Any) -> Rewrite:
         return [f"{name} {quote_value(keyspace_flags_to_events(value))}"], value != 0
+
+
+# Client classes of client-output-buffer-limit, in Redis's order (CLIENT_TYPE_*).
+OBUF_CLASSES = ("normal", "slave", "pubsub")
+_OBUF_CLASS_NAMES = {"normal": 0, "slave": 1, "replica": 1, "pubsub": 2}
+DEFAULT_OBUF_LIMITS = (
+    (0, 0, 0),
+    (256 * 1024 * 1024, 64 * 1024 * 1024, 60),
+    (32 * 1024 * 1024, 8 * 1024 * 1024, 60),
+)
+
+
+@attrs.frozen
+class OutputBufferLimitKind(Kind):
+    """client-output-buffer-limit: (hard, soft, soft seconds) per client class.
+
+    Each `<class> <hard> <soft> <seconds>` group replaces that class only, so the
+    directive's lines in redis.conf add up (updateClientOutputBufferLimit()).
+    """
+
+    multi_arg = True
+
+    def parse(self, args: list[str], current: Any) -> tuple[tuple[int, int, int], ...]:
+        if len(args) == 1 and args[0] == "":
+            args = []
+        if len(args) % 4:
+            raise InvalidValue("Wrong number of arguments in buffer limit configuration.")
+        limits = list(current)
+        for start in range(0, len(args), 4):
+            class_name, hard_text, soft_text, seconds_text = args[start : start + 4]
+            index = _OBUF_CLASS_NAMES.get(class_name.lower())
+            if index is None:
+                raise InvalidValue("Invalid client class specified in buffer limit configuration.")
+            hard = memory_to_bytes(hard_text)
+            soft = memory_to_bytes(soft_text)
+            seconds = _strtoll(seconds_text)
+            if seconds is not None:
+                seconds = (seconds + 2**31) % 2**32 - 2**31  # stored in an int
+            if hard is None or soft is None or seconds is None or seconds < 0:
+                raise InvalidValue(
+                    "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                )
+            limits[index] = (hard, soft, seconds)
+        return tuple(limits)
+
+    def format(self, value: tuple[tuple[int, int, int], ...]) -> str:
+        return " ".join(
+            f"{name} {hard} {soft} {seconds}"
+            for name, (hard, soft, seconds) in zip(OBUF_CLASSES, value, strict=True)
+        )
+
+    def rewrite(self, name: str, value: Any, default: Any) -> Rewrite:
+        lines = []
+        for class_name, (hard, soft, seconds) in zip(OBUF_CLASSES, value, strict=True):
+            shown = "replica" if class_name == "slave" else class_name
+            lines.append(f"{name} {shown} {format_memory(hard)} {format_memory(soft)} {seconds}")
+        # rewriteConfigClientOutputBufferLimitOption(): a class is forced when not default.
+        return lines, [limits != defaults for limits, defaults in zip(value, default, strict=True)]
+
+
+@attrs.frozen
+class OomScoreAdjValuesKind(Kind):
+    """oom-score-adj-values: three scores (master, replica, background child)."""
+
+    multi_arg = True
+
+    def parse(self, args: list[str], current: Any) -> tuple[int, ...]:
+        if len(args) != 3:
+            raise InvalidValue("wrong number of arguments")
+        values = []
+        for arg in args:
+            value = _strtoll(arg)
+            if value is None or not -2000 <= value <= 2000:
+                raise InvalidValue(
+                    "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+                )
+            values.append(value)
+        return tuple(values)
+
+    def format(self, value: tuple[int, ...]) -> str:
+        return " ".join(str(score) for score in value)
+
+
+@attrs.frozen
+class PercentilesKind(Kind):
+    """latency-tracking-info-percentiles: numbers in [0, 100]; "" for none."""
+
+    multi_arg = True
+
+    def parse(self, args: list[str], current: Any) -> tuple[float, ...]:
+        if len(args) == 1 and args[0] == "":
+            return ()
+        values = []
+        for arg in args:
+            value = _string_to_double(arg)
+            if value is None:
+                raise InvalidValue("Invalid latency-tracking-info-percentiles parameters")
+            if not 0.0 <= value <= 100.0:
+                raise InvalidValue(
+                    "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                )
+            values.append(value)
+        return tuple(values)
+
+    def format(self, value: tuple[float, ...]) -> str:
+        return " ".join(_trimmed_double(percentile) for percentile in value)
+
+    def rewrite(self, name: str, value: Any, default: Any) -> Rewrite:
+        return [f"{name} {self.format(value) if value else chr(34) * 2}"], True
+
+
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_HEXADECIMAL = re.compile(
+    r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?\Z"
+)
+_INFINITY = re.compile(r"[+-]?inf(?:inity)?\Z", re.IGNORECASE)
+
+
+def _string_to_double(text: str) -> float | None:
+    """Redis's string2d(): the whole text is a strtod() number, not NaN, not out of range."""
+    if _INFINITY.match(text):
+        return float(text)
+    if _DECIMAL.match(text):
+        value = float(text)
+    elif _HEXADECIMAL.match(text):
+        sign = -1.0 if text.startswith("-") else 1.0
+        body = text.lstrip("+-")
+        value = sign * float.fromhex(body if "p" in body.lower() else body + "p0")
+    else:
+        return None
+    if math.isinf(value):
+        return None  # ERANGE: HUGE_VAL
+    return value
+
+
+def _trimmed_double(value: float) -> str:
+    """sprintf("%f") with trailing zeros (and a bare point) removed: trimDoubleString()."""
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _proc_title_template_check(template: str) -> str | None:
+    """isValidProcTitleTemplate(): known {variables}, and not empty once expanded."""
+    known = {"title", "listen-addr", "server-mode", "port", "tls-port", "unixsocket", "config-file"}
+    # With an empty title and no server mode, as validateProcTitleTemplate() expands it.
+    samples = {"port": "6379", "tls-port": "0", "listen-addr": "*:6379", "config-file": "-"}
+    expanded = []
+    position = 0
+    while position < len(template):
+        start = template.find("{", position)
+        if start < 0:
+            expanded.append(template[position:])
+            break
+        expanded.append(template[position:start])
+        if start + 1 == len(template):
+            return _BAD_TEMPLATE
+        if template[start + 1] == "{":
+            expanded.append("{")
+            position = start + 2
+            continue
+        end = template.find("}", start + 1)
+        if end < 0 or template[start + 1 : end] not in known:
+            return _BAD_TEMPLATE
+        expanded.append(samples.get(template[start + 1 : end], ""))
+        position = end + 1
+    if not "".join(expanded).strip(" "):
+        return _BAD_TEMPLATE
+    return None
+
+
+_BAD_TEMPLATE = "template format is invalid or contains unknown variables"
+NET_HOST_STR_LEN = 256
+
+
+def _hostname_check(hostname: str) -> str | None:
+    """isValidAnnouncedHostname()."""
+    if len(encode_text(hostname)) >= NET_HOST_STR_LEN:
+        return f"Hostnames must be less than {NET_HOST_STR_LEN} characters"
+    if any(not (char.isascii() and (char.isalnum() or char in "-.")) for char in hostname):
+        return "Hostnames may only contain alphanumeric characters, hyphens or dots"
+    return None
+
+
+# shutdown-on-sigint / shutdown-on-sigterm flags (server.h SHUTDOWN_*).
+SHUTDOWN_SAVE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_FORCE = 1, 2, 4, 8
+_SHUTDOWN_FLAGS = (
+    ("default", 0), ("save", SHUTDOWN_SAVE), ("nosave", SHUTDOWN_NOSAVE),
+    ("now", SHUTDOWN_NOW), ("force", SHUTDOWN_FORCE),
+)  # fmt: skip
+
+
+def _shutdown_flags_check(flags: int) -> str | None:
+    """isValidShutdownOnSigFlags()."""
+    if flags & SHUTDOWN_SAVE and flags & SHUTDOWN_NOSAVE:
+        return "shutdown options SAVE and NOSAVE can't be used simultaneously"
+    return None
 
 
 def _base_name_check(what: str, empty_allowed: bool = True) -> Callable[[str], str | None]:
@@ -620,6 +921,119 @@ DIRECTIVES: tuple[Directive, ...] = (
     _int("latency-monitor-threshold", 0, LLONG_MAX, 0),
     _bool("latency-tracking", True),
     Directive("notify-keyspace-events", NotifyKind(), 0),
+    # The rest of Redis 7.0's directives: loaded, validated and shown as Redis
+    # does, though replkv does not act on them (yet).
+    Directive("unixsocketperm", IntKind(0, 0o777, unsigned=True, octal=True), 0, immutable=True),
+    _int("socket-mark-id", 0, UINT_MAX, 0, immutable=True, unsigned=True),
+    Directive("bind-source-addr", StringKind(empty_is_unset=True), ""),
+    Directive("client-output-buffer-limit", OutputBufferLimitKind(), DEFAULT_OBUF_LIMITS),
+    Directive("maxmemory-clients", IntKind(-100, LLONG_MAX, memory=True, percent=True), 0),
+    Directive("syslog-ident", StringKind(), "redis", immutable=True),
+    _bool("syslog-enabled", False, immutable=True),
+    Directive(
+        "syslog-facility",
+        EnumKind(("user",) + tuple(f"local{number}" for number in range(8))),
+        "local0",
+        immutable=True,
+    ),
+    _bool("crash-log-enabled", True),
+    _bool("crash-memcheck-enabled", True),
+    Directive(
+        "proc-title-template",
+        StringKind(check=_proc_title_template_check),
+        "{title} {listen-addr} {server-mode}",
+    ),
+    Directive("ignore-warnings", StringKind(), ""),
+    Directive("acl-pubsub-default", EnumKind(("allchannels", "resetchannels")), "resetchannels"),
+    Directive("sanitize-dump-payload", EnumKind(("no", "yes", "clients")), "no"),
+    Directive(
+        "propagation-error-behavior",
+        EnumKind(("ignore", "panic", "panic-on-replicas")),
+        "ignore",
+    ),
+    _bool("replica-ignore-disk-write-errors", False),
+    Directive("shutdown-on-sigint", FlagsKind(_SHUTDOWN_FLAGS, _shutdown_flags_check), 0),
+    Directive("shutdown-on-sigterm", FlagsKind(_SHUTDOWN_FLAGS, _shutdown_flags_check), 0),
+    _int("lfu-log-factor", 0, INT_MAX, 10),
+    _int("lfu-decay-time", 0, INT_MAX, 1),
+    Directive(
+        "oom-score-adj",
+        EnumKind(("no", "yes", "relative", "absolute"), synonyms=(("relative", "yes"),)),
+        "no",
+    ),
+    Directive("oom-score-adj-values", OomScoreAdjValuesKind(), (0, 200, 800)),
+    _bool("disable-thp", True, immutable=True),
+    _bool("jemalloc-bg-thread", True),
+    Directive("latency-tracking-info-percentiles", PercentilesKind(), (50.0, 99.0, 99.9)),
+    # Active defragmentation: Debian's redis-server is built without it.
+    Directive(
+        "activedefrag",
+        BoolKind(
+            refuse_yes="Active defragmentation cannot be enabled: it requires a Redis server "
+            "compiled with a modified Jemalloc like the one shipped by default with the "
+            "Redis source distribution"
+        ),
+        False,
+    ),
+    Directive(
+        "active-defrag-ignore-bytes", IntKind(1, LLONG_MAX, memory=True, unsigned=True), 100 << 20
+    ),  # fmt: skip
+    _int("active-defrag-threshold-lower", 0, 1000, 10),
+    _int("active-defrag-threshold-upper", 0, 1000, 100),
+    _int("active-defrag-cycle-min", 1, 99, 1),
+    _int("active-defrag-cycle-max", 1, 99, 25),
+    _int("active-defrag-max-scan-fields", 1, LONG_MAX, 1000),
+    # CPU affinity lists
+    Directive("server_cpulist", StringKind(empty_is_unset=True), "", immutable=True),
+    Directive("bio_cpulist", StringKind(empty_is_unset=True), "", immutable=True),
+    Directive("aof_rewrite_cpulist", StringKind(empty_is_unset=True), "", immutable=True),
+    Directive("bgsave_cpulist", StringKind(empty_is_unset=True), "", immutable=True),
+    # Cluster
+    _bool("cluster-enabled", False, immutable=True),
+    Directive("cluster-config-file", StringKind(), "nodes.conf", immutable=True),
+    _int("cluster-node-timeout", 0, LLONG_MAX, 15000),
+    _int("cluster-port", 0, 65535, 0, immutable=True),
+    _int("cluster-replica-validity-factor", 0, INT_MAX, 10, alias="cluster-slave-validity-factor"),
+    _int("cluster-migration-barrier", 0, INT_MAX, 1),
+    _bool("cluster-allow-replica-migration", True),
+    _bool("cluster-require-full-coverage", True),
+    _bool("cluster-replica-no-failover", False, alias="cluster-slave-no-failover"),
+    _bool("cluster-allow-reads-when-down", False),
+    _bool("cluster-allow-pubsubshard-when-down", True),
+    Directive(
+        "cluster-link-sendbuf-limit", IntKind(0, ULLONG_MAX, memory=True, unsigned=True), 0
+    ),  # fmt: skip
+    Directive(
+        "cluster-announce-hostname", StringKind(empty_is_unset=True, check=_hostname_check), ""
+    ),  # fmt: skip
+    Directive(
+        "cluster-preferred-endpoint-type", EnumKind(("ip", "hostname", "unknown-endpoint")), "ip"
+    ),
+    Directive("cluster-announce-ip", StringKind(empty_is_unset=True), ""),
+    _int("cluster-announce-port", 0, 65535, 0),
+    _int("cluster-announce-tls-port", 0, 65535, 0),
+    _int("cluster-announce-bus-port", 0, 65535, 0),
+    # TLS (accepted; replkv has no TLS listener)
+    _int("tls-port", 0, 65535, 0),
+    Directive("tls-cert-file", StringKind(empty_is_unset=True), ""),
+    Directive("tls-key-file", StringKind(empty_is_unset=True), ""),
+    Directive("tls-key-file-pass", StringKind(empty_is_unset=True), ""),
+    Directive("tls-client-cert-file", StringKind(empty_is_unset=True), ""),
+    Directive("tls-client-key-file", StringKind(empty_is_unset=True), ""),
+    Directive("tls-client-key-file-pass", StringKind(empty_is_unset=True), ""),
+    Directive("tls-dh-params-file", StringKind(empty_is_unset=True), ""),
+    Directive("tls-ca-cert-file", StringKind(empty_is_unset=True), ""),
+    Directive("tls-ca-cert-dir", StringKind(empty_is_unset=True), ""),
+    Directive("tls-auth-clients", EnumKind(("no", "yes", "optional")), "yes"),
+    _bool("tls-replication", False),
+    _bool("tls-cluster", False),
+    Directive("tls-protocols", StringKind(empty_is_unset=True), ""),
+    Directive("tls-ciphers", StringKind(empty_is_unset=True), ""),
+    Directive("tls-ciphersuites", StringKind(empty_is_unset=True), ""),
+    _bool("tls-prefer-server-ciphers", False),
+    _bool("tls-session-caching", True),
+    _int("tls-session-cache-size", 0, INT_MAX, 20480),
+    _int("tls-session-cache-timeout", 0, INT_MAX, 300),
 )
 
 # Both names and aliases, lowercase, as Redis's case-insensitive `configs` dict.

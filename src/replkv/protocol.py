@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING
 
+from twisted.internet.address import UNIXAddress
 from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -31,6 +32,8 @@ class ClientProtocol(Client, Protocol):
         Client.__init__(self, server, server.clients.next_id())
         self._out: list[bytes] = []
         self._in_read = False
+        # CLIENT_UNIX_SOCKET: connected through `unixsocket`.
+        self.unix_socket = False
 
     def connectionMade(self) -> None:
         transport = self.transport
@@ -44,7 +47,8 @@ class ClientProtocol(Client, Protocol):
             transport.write(MAX_CLIENTS)
             transport.loseConnection()
             return
-        if hasattr(transport, "setTcpNoDelay"):
+        self.unix_socket = isinstance(transport.getHost(), UNIXAddress)
+        if not self.unix_socket and hasattr(transport, "setTcpNoDelay"):
             transport.setTcpNoDelay(True)
             set_keepalive(transport, server.config.tcp_keepalive)
         server.clients.add(self)
@@ -160,10 +164,18 @@ class ClientProtocol(Client, Protocol):
         self.server.clients.remove(self)
 
     def address(self) -> str:
+        if self.unix_socket:
+            return self._unix_address()
         return _format_address(self.transport.getPeer() if self.transport else None)
 
     def local_address(self) -> str:
+        if self.unix_socket:
+            return self._unix_address()
         return _format_address(self.transport.getHost() if self.transport else None)
+
+    def _unix_address(self) -> str:
+        """genClientAddrString(): both ends of a unix socket client show `<unixsocket>:0`."""
+        return f"{self.server.config.unixsocket}:0"
 
 
 def set_keepalive(transport: object, interval: int) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from twisted.application.internet import StreamServerEndpointService, TimerService
+from twisted.application.internet import TimerService
 from twisted.application.service import MultiService
 from twisted.logger import Logger
 
 from replkv.keyspace.expiry import ActiveExpiry
-from replkv.listen import endpoint_for, listen_addresses
+from replkv.listen import Listeners
 from replkv.protocol import ClientFactory
 from replkv.server import Server
 
@@ -34,14 +34,8 @@ class ReplkvService(MultiService):
         self.server = Server(config, reactor)  # type: ignore[arg-type]
         self.server.shutdown_hook = self.shutdown
         self.expiry = ActiveExpiry(self.server.keyspace)
-        factory = ClientFactory(self.server)
-        self._required_listeners: list[StreamServerEndpointService] = []
-        for address, optional in listen_addresses(config.bind):
-            endpoint = endpoint_for(reactor, address, config.port, config.tcp_backlog)
-            listener = StreamServerEndpointService(endpoint, factory)
-            listener.setServiceParent(self)
-            if not optional:
-                self._required_listeners.append(listener)
+        self.listeners = Listeners(reactor, config, ClientFactory(self.server))
+        self.listeners.setServiceParent(self)
         self._last_clients_check = 0.0
         self._cron = TimerService(1 / max(config.hz, 1), self.cron)
         self._cron.clock = reactor
@@ -53,16 +47,15 @@ class ReplkvService(MultiService):
         if self.config.dir:
             os.makedirs(self.config.dir, exist_ok=True)
             os.chdir(self.config.dir)
-        for listener in self._required_listeners:
-            # A bind address that cannot be listened on stops start-up, as in Redis;
-            # an optional one ("-addr") is only logged.
-            listener._raiseSynchronously = True
+        # The listeners open (or abort start-up) before anything else starts.
         super().startService()
-        log.info(
-            "replkv ready to accept connections on port {port} ({reactor})",
-            port=self.config.port,
-            reactor=type(self.reactor).__name__,
-        )
+        log.info("Server initialized")
+        log.info("Ready to accept connections")
+        if self.config.unixsocket:
+            log.info(
+                "The server is now ready to accept connections at {path}",
+                path=self.config.unixsocket,
+            )
 
     def cron(self) -> None:
         """serverCron(): periodic work, hz times a second."""

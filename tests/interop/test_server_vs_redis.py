@@ -208,6 +208,78 @@ class ConfigVsRedis(DifferentialCase, SynchronousTestCase):
             ]
         )
 
+    def config_get_all(self, client: RawClient) -> dict[bytes, bytes]:
+        items = parse_reply(client.call("CONFIG", "GET", "*"))
+        assert isinstance(items, list)
+        return dict(zip(items[::2], items[1::2], strict=True))
+
+    def test_get_star_names_match(self) -> None:
+        """Every directive (and alias) redis-server 7.0 knows, and no other."""
+        redis_names = set(self.config_get_all(self.redis_client))
+        replkv_names = set(self.config_get_all(self.replkv_client))
+        self.assertEqual(
+            (sorted(redis_names - replkv_names), sorted(replkv_names - redis_names)), ([], [])
+        )
+
+    def test_get_star_values_match(self) -> None:
+        """Defaults shown as Redis shows them, but for what the two command lines set."""
+        launched_differently = {b"port", b"dir", b"bind", b"save", b"logfile"}
+        redis_values = self.config_get_all(self.redis_client)
+        replkv_values = self.config_get_all(self.replkv_client)
+        differing = {
+            name: (value, replkv_values.get(name))
+            for name, value in redis_values.items()
+            if name not in launched_differently and replkv_values.get(name) != value
+        }
+        self.assertEqual(differing, {})
+
+    def test_set_directives_accepted_but_not_acted_on(self) -> None:
+        self.assertSameReplies(
+            [
+                ["CONFIG", "SET", "propagation-error-behavior", "x"],
+                ["CONFIG", "SET", "propagation-error-behavior", "panic"],
+                ["CONFIG", "GET", "propagation-error-behavior"],
+                ["CONFIG", "SET", "propagation-error-behavior", "ignore"],
+                ["CONFIG", "SET", "shutdown-on-sigint", "now save"],
+                ["CONFIG", "GET", "shutdown-on-sigint"],
+                ["CONFIG", "SET", "shutdown-on-sigint", "nosave save"],
+                ["CONFIG", "SET", "shutdown-on-sigint", ""],
+                ["CONFIG", "SET", "shutdown-on-sigint", "default"],
+                ["CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 2kb 3"],
+                ["CONFIG", "GET", "client-output-buffer-limit"],
+                ["CONFIG", "SET", "client-output-buffer-limit", "normal 1 2"],
+                ["CONFIG", "SET", "client-output-buffer-limit", "master 1 2 3"],
+                ["CONFIG", "SET", "client-output-buffer-limit", "normal 1 2 -1"],
+                ["CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60"],
+                ["CONFIG", "SET", "maxmemory-clients", "5%"],
+                ["CONFIG", "GET", "maxmemory-clients"],
+                ["CONFIG", "SET", "maxmemory-clients", "101%"],
+                ["CONFIG", "SET", "maxmemory-clients", "-5"],
+                ["CONFIG", "SET", "maxmemory-clients", "0"],
+                ["CONFIG", "SET", "latency-tracking-info-percentiles", "50.5 1e1 0x10"],
+                ["CONFIG", "GET", "latency-tracking-info-percentiles"],
+                ["CONFIG", "SET", "latency-tracking-info-percentiles", "x"],
+                ["CONFIG", "SET", "latency-tracking-info-percentiles", "inf"],
+                ["CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9"],
+                ["CONFIG", "SET", "oom-score-adj-values", "1 2"],
+                ["CONFIG", "SET", "oom-score-adj-values", "1 2 2001"],
+                ["CONFIG", "SET", "oom-score-adj", "relative"],
+                ["CONFIG", "GET", "oom-score-adj"],
+                ["CONFIG", "SET", "oom-score-adj", "no"],
+                ["CONFIG", "SET", "proc-title-template", "{x}"],
+                ["CONFIG", "SET", "proc-title-template", "{title}"],
+                ["CONFIG", "SET", "cluster-announce-hostname", "a_b"],
+                ["CONFIG", "SET", "activedefrag", "yes"],
+                ["CONFIG", "SET", "active-defrag-cycle-min", "100"],
+                ["CONFIG", "SET", "acl-pubsub-default", "x"],
+                ["CONFIG", "SET", "tls-auth-clients", "x"],
+                ["CONFIG", "SET", "unixsocketperm", "700"],
+                ["CONFIG", "SET", "socket-mark-id", "1"],
+                ["CONFIG", "SET", "syslog-facility", "local1"],
+                ["CONFIG", "SET", "replica-ignore-disk-write-errors", "x"],
+            ]
+        )
+
     def test_time_lastsave_shutdown_errors(self) -> None:
         self.assertSameReplies(
             [

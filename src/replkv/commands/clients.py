@@ -145,6 +145,8 @@ def _flags(client: Client, fields: dict[str, int | str]) -> str:
         flags += "d"
     if client.closing:
         flags += "c"
+    if getattr(client, "unix_socket", False):
+        flags += "U"
     if client.no_evict:
         flags += "e"
     return flags or "N"

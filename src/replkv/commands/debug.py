@@ -61,7 +61,9 @@ _STRTOL = re.compile(rb"\s*[-+]?\d+")
 
 
 def is_local(client: Client) -> bool:
-    """networking.c: islocalClient(): loopback TCP, or no network peer at all."""
+    """networking.c: islocalClient(): a unix socket, loopback TCP, or no network peer."""
+    if getattr(client, "unix_socket", False):
+        return True
     address = client.address()
     return not address or address.startswith(("127.0.0.1:", "[::1]:"))
 

@@ -28,7 +28,12 @@ def monitor(client: Client, argv: list[bytes]) -> bytes | None:
 
 def monitor_line(client: Client, argv: list[bytes], now: float) -> bytes:
     """replicationFeedMonitors(): `+<time> [<db> <addr>] "arg" …`."""
-    source = "lua" if client.kind == "lua" else client.address() or "unix"
+    if client.kind == "lua":
+        source = "lua"
+    elif getattr(client, "unix_socket", False):
+        source = f"unix:{client.server.config.unixsocket}"
+    else:
+        source = client.address() or "unix"
     args = " ".join(quote_bytes(arg) for arg in redacted(argv))
     return b"+%.6f [%d %s] %s\r\n" % (now, client.db.id, source.encode(), args.encode())
 
