@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import itertools
 
 from replkv.keyspace.expiry import KEYS_PER_LOOP, ActiveExpiry
 from tests.support.harness import Harness
@@ -107,20 +107,31 @@ class ActiveExpiryTests(KeysTestCase):
             self.cycle()
         self.assertNotIn(b"b", h.keyspace.dbs[0].data)
 
-    def test_bounded_work_per_call(self) -> None:
-        h = self.h
-        db = h.keyspace.dbs[0]
-        total = 200_000
-        for i in range(total):  # directly: the commands would take long
+    def expire_directly(self, total: int) -> None:
+        """`total` keys already expired, stored directly: the commands would take long."""
+        db = self.h.keyspace.dbs[0]
+        for i in range(total):
             key = b"k%d" % i
             db.store(key, b"v")
             db.set_expire(key, 1)
-        started = time.perf_counter()
-        deleted = self.cycle()
-        elapsed = time.perf_counter() - started
-        self.assertGreater(deleted, 0)
-        self.assertLess(deleted, total)  # stopped by its time budget
-        self.assertLess(elapsed, 1.0)  # 25 ms at hz 10, plus one pass's snapshot
+
+    def test_bounded_work_per_call(self) -> None:
+        # A timer that moves 10 ms each time it is read: at hz 10 the budget is 25 ms,
+        # so the call samples three times (reads at 10, 20 and 30 ms) and stops.
+        readings = itertools.count()
+        expiry = ActiveExpiry(self.h.keyspace, timer=lambda: next(readings) * 0.010)
+        total = 20 * KEYS_PER_LOOP
+        self.expire_directly(total)
+        self.assertEqual(expiry.cycle(10), 3 * KEYS_PER_LOOP)
+        self.assertEqual(len(self.h.keyspace.dbs[0].data), total - 3 * KEYS_PER_LOOP)
+        self.check_replay = False
+
+    def test_budget_left_finishes_the_work(self) -> None:
+        expiry = ActiveExpiry(self.h.keyspace, timer=lambda: 0.0)
+        total = 20 * KEYS_PER_LOOP
+        self.expire_directly(total)
+        self.assertEqual(expiry.cycle(10), total)
+        self.assertEqual(self.h.keyspace.dbs[0].data, {})
         self.check_replay = False
 
     def test_replay_gives_the_same_data(self) -> None:

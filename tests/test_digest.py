@@ -89,6 +89,25 @@ class DatasetDigestTests(SynchronousTestCase):
             digest.key_digest(keyspace.dbs[0], b"z2"), b"7d62a4d66f7c6916254ec8ba65bba695471c2a5e"
         )
 
+    def test_zset_scores_printed_as_redis_prints_them(self) -> None:
+        # ZADD z <score> m; DEBUG DIGEST-VALUE z (-0 in a skiplist-encoded zset: the
+        # listpack encoding stores it as 0)
+        cases = [
+            (1.0, b"55b22a2d85d3adfd2cac2b794dd8556ba8529cbb"),
+            (0.0, b"669bd9943b43e6b31f3ab60847ee6a38dd154aba"),
+            (-0.0, b"aa66151a75d42f177dce99dcb02453641c77f6d8"),
+            (0.1, b"285a6e508750d13f749019c7cddbd43bf282cb72"),
+            (1e17, b"70af2b12199c199e3b8261113e3a31ab1dc7490d"),
+            (5e-324, b"ff757bff2a332e170c1096b90581860d7577b318"),
+            (float(9007199254740993), b"9e71b9482b1762ea0da4ae0ff31da1f3b3e8d701"),
+            (float("inf"), b"61a9a206eaf26d298dc4d0f7c1b377be6038b61f"),
+            (float("-inf"), b"c882cc3ef9fd5dde1409a63622a944684310008f"),
+        ]
+        db = _keyspace().dbs[0]
+        for score, expected in cases:
+            db.store(b"z", _Zset({b"m": score}))
+            self.assertEqual(digest.key_digest(db, b"z"), expected, score)
+
     def test_order_of_keys_does_not_matter(self) -> None:
         first, second = _keyspace(), _keyspace()
         for key in (b"a", b"b", b"c"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -204,24 +203,45 @@ class LcsCommandTests(SynchronousTestCase):
         r("MSET", "a", a, "b", b)
         self.assertEqual(r("LCS", "a", "b", *options), oracle_reply(a, b, options, resp))
 
-    def test_large_strings_in_bounded_time(self) -> None:
-        """Two 20,000-byte strings: about 0.1 s here (the table took minutes); 5 s is generous."""
+    def test_large_strings(self) -> None:
+        """Two 20,000-byte strings (Redis's table would need 1.6 GB): the replies hold together.
+
+        The oracle's table is too slow at this size, so the checks are the ones any LCS
+        must pass: a subsequence of both strings, as long as LEN says.
+        """
         r = Harness()
-        r.server.config.proto_max_bulk_len = 1 << 32  # Redis's table would need 1.6 GB
+        r.server.config.proto_max_bulk_len = 1 << 32
         rnd = random.Random(5)
+        same = bytes(rnd.choice(b"acgt") for _ in range(20_000))
+        r("MSET", "a", same, "b", same)
+        self.assertEqual(r("LCS", "a", "b"), b"$20000\r\n" + same + b"\r\n")
+        self.assertEqual(
+            r("LCS", "a", "b", "IDX", "MINMATCHLEN", "3", "WITHMATCHLEN"),
+            b"*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:0\r\n:19999\r\n"
+            b"*2\r\n:0\r\n:19999\r\n:20000\r\n$3\r\nlen\r\n:20000\r\n",
+        )
+        r("MSET", "a", b"a" * 20_000, "b", b"b" * 20_000)
+        self.assertEqual(r("LCS", "a", "b"), b"$0\r\n\r\n")
+        self.assertEqual(r("LCS", "a", "b", "LEN"), b":0\r\n")
         pairs = [
-            (bytes(rnd.choice(b"acgt") for _ in range(20_000)),) * 2,
             (bytes(rnd.choice(b"ab") for _ in range(20_000)),
              bytes(rnd.choice(b"ab") for _ in range(20_000))),
-            (b"a" * 20_000, b"b" * 20_000),
             (rnd.randbytes(20_000), rnd.randbytes(20_000)),
         ]  # fmt: skip
         for a, b in pairs:
             r("MSET", "a", a, "b", b)
-            for options in ((), ("LEN",), ("IDX", "MINMATCHLEN", "3", "WITHMATCHLEN")):
-                started = time.perf_counter()
-                result = r("LCS", "a", "b", *options)
-                elapsed = time.perf_counter() - started
-                self.assertTrue(result is not None and not result.startswith(b"-"), result)
-                self.assertLess(elapsed, 5.0, (options, elapsed))
-        self.assertEqual(r("LCS", "a", "a", "LEN"), b":20000\r\n")
+            reply = r("LCS", "a", "b")
+            assert reply is not None
+            header, _, rest = reply.partition(b"\r\n")
+            common = rest[:-2]
+            self.assertEqual(header, b"$%d" % len(common))
+            self.assertTrue(is_subsequence(common, a) and is_subsequence(common, b))
+            self.assertEqual(r("LCS", "a", "b", "LEN"), b":%d\r\n" % len(common))
+            self.assertEqual(lcs_length(a, b), len(common))
+            self.assertGreater(len(common), 0)
+
+
+def is_subsequence(short: bytes, long: bytes) -> bool:
+    """Whether `short` is `long` with some bytes left out."""
+    rest = iter(long)
+    return all(byte in rest for byte in short)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from replkv.doubles import format_double
+
 OK = b"+OK\r\n"
 PONG = b"+PONG\r\n"
 QUEUED = b"+QUEUED\r\n"
@@ -99,15 +101,6 @@ def set_header(count: int, resp: int) -> bytes:
 def push_header(count: int, resp: int) -> bytes:
     """Header of an out-of-band push: `>n` in RESP3, an array in RESP2."""
     return b">%d\r\n" % count if resp == 3 else b"*%d\r\n" % count
-
-
-def format_double(value: float) -> bytes:
-    """A double as Redis prints it (%.17g, inf/-inf)."""
-    if value == float("inf"):
-        return b"inf"
-    if value == float("-inf"):
-        return b"-inf"
-    return b"%.17g" % value
 
 
 def double(value: float, resp: int) -> bytes:

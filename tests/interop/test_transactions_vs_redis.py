@@ -6,6 +6,7 @@ import time
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.support.differential import DifferentialCase, cmd
+from tests.support.resp_client import RawClient, parse_reply
 
 
 def any_client_id(raw: bytes) -> bytes:
@@ -13,9 +14,45 @@ def any_client_id(raw: bytes) -> bytes:
     return re.sub(rb"\$2\r\nid\r\n:\d+\r\n", b"$2\r\nid\r\n:<id>\r\n", raw)
 
 
-# Long enough for a PX key to be expired for sure, short enough for a test.
-EXPIRY_MS = 40
-AFTER_EXPIRY = 0.12
+DEBUG_ON = ("--enable-debug-command", "yes")
+# An expiry time long past: with active expiry off, SET keeps the key, logically expired,
+# on both servers alike (only a read deletes it), whatever the time.
+LONG_PAST = ("PXAT", "1")
+# How far ahead a key that must outlive WATCH expires; a slower machine gets a retry
+# with the next margin.
+MARGINS_MS = (300, 1500, 6000)
+WAIT_BOUND = 30.0
+
+
+def server_ms(client: RawClient) -> int:
+    """The server's clock (TIME) in milliseconds."""
+    seconds, micros = parse_reply(client.call("TIME"))
+    return int(seconds) * 1000 + int(micros) // 1000
+
+
+def watch_key_that_expires(case: DifferentialCase, key: str) -> None:
+    """SET `key` to expire shortly and WATCH it, then wait until it has expired on both.
+
+    The key must still live when each server runs WATCH, whatever the machine's load:
+    a PTTL after the WATCH proves it did; if not, the attempt is undone and retried
+    with a longer expiry. Then TIME on each server, read on its own connections, shows
+    the expiry time has passed (Redis expires a key when now > when).
+    """
+    clock = case.connect_pair()
+    for margin in MARGINS_MS:
+        at = max(server_ms(client) for client in clock) + margin
+        case.assertSameReplies([["SET", key, "v", "PXAT", str(at)], ["WATCH", key]])
+        if all(parse_reply(client.call("PTTL", key)) > 0 for client in clock):
+            break
+        case.assertSameReplies([["UNWATCH"], ["DEL", key]])
+    else:
+        case.fail(f"{key} expired before WATCH even {MARGINS_MS[-1]} ms ahead")
+    deadline = time.monotonic() + WAIT_BOUND
+    for client in clock:
+        while (remaining := at + 1 - server_ms(client)) > 0:
+            if time.monotonic() > deadline:
+                case.fail(f"the server's clock did not pass {at} within {WAIT_BOUND} s")
+            time.sleep(remaining / 1000)
 
 
 class TransactionsVsRedis(DifferentialCase, SynchronousTestCase):
@@ -223,24 +260,26 @@ class TransactionsVsRedis(DifferentialCase, SynchronousTestCase):
         )
 
     def test_watch_key_that_expires_before_exec(self) -> None:
-        self.assertSameReplies(
-            [["SET", "k", "v", "PX", str(EXPIRY_MS)], ["WATCH", "k"], ["MULTI"], ["PING"]]
-        )
-        time.sleep(AFTER_EXPIRY)
-        self.assertSameReplies([["EXEC"]])
+        # Active expiry is on here: the cycle may delete the key before EXEC, or not.
+        watch_key_that_expires(self, "k")
+        self.assertSameReplies([["MULTI"], ["PING"], ["EXEC"]])
 
 
 class WatchExpiredVsRedis(DifferentialCase, SynchronousTestCase):
     """WATCH of keys already logically expired (Redis 7.0's watchedKey.expired)."""
 
+    redis_args = DEBUG_ON
+    replkv_args = DEBUG_ON
+
     def setUp(self) -> None:
         super().setUp()
-        self.assertSameReplies([["DEBUG", "SET-ACTIVE-EXPIRE", "0"]])
+        # Checked, not only compared: two refusals of DEBUG would compare equal too.
+        for client in (self.redis_client, self.replkv_client):
+            self.assertEqual(client.call("DEBUG", "SET-ACTIVE-EXPIRE", "0"), b"+OK\r\n")
         self.addCleanup(self.assertSameReplies, [["DEBUG", "SET-ACTIVE-EXPIRE", "1"]])
 
     def expired_key(self, key: str) -> None:
-        self.assertSameReplies([["SET", key, "v", "PX", str(EXPIRY_MS)]])
-        time.sleep(AFTER_EXPIRY)
+        self.assertSameReplies([["SET", key, "v", *LONG_PAST], ["DBSIZE"]])
 
     def test_already_expired_key_staying_expired(self) -> None:
         self.expired_key("k")
@@ -265,8 +304,8 @@ class WatchExpiredVsRedis(DifferentialCase, SynchronousTestCase):
         self.assertSameReplies([["WATCH", "k"], ["FLUSHALL"], ["MULTI"], ["PING"], ["EXEC"]])
 
     def test_live_key_expiring_after_watch(self) -> None:
-        self.assertSameReplies([["SET", "k", "v", "PX", str(EXPIRY_MS)], ["WATCH", "k"]])
-        time.sleep(AFTER_EXPIRY)
+        # Still in the database at EXEC, logically expired: EXEC fails all the same.
+        watch_key_that_expires(self, "k")
         self.assertSameReplies([["MULTI"], ["PING"], ["EXEC"]])
 
     def test_swapdb_brings_an_expired_key(self) -> None:

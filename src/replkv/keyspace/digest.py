@@ -18,6 +18,8 @@ from collections.abc import Callable
 from hashlib import sha1
 from typing import TYPE_CHECKING, Any
 
+from replkv.doubles import format_double
+
 if TYPE_CHECKING:
     from replkv.keyspace.database import Database
     from replkv.keyspace.keyspace import Keyspace
@@ -77,19 +79,10 @@ def _hash(digest: bytes, value: Any) -> bytes:
     return digest
 
 
-def format_score(score: float) -> bytes:
-    """A zset score as 7.0's digest prints it: snprintf("%.17g")."""
-    if score == float("inf"):
-        return b"inf"
-    if score == float("-inf"):
-        return b"-inf"
-    return b"%.17g" % score
-
-
 def zset_digest(digest: bytes, pairs: Any) -> bytes:
     """Digest of a sorted set given its (member, score) pairs in any order."""
     for member, score in pairs:
-        element = mix_digest(mix_digest(ZERO, member), format_score(score))
+        element = mix_digest(mix_digest(ZERO, member), format_double(score))
         digest = xor_digest(digest, element)
     return digest
 

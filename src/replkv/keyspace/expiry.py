@@ -8,6 +8,7 @@ looked at within one pass, and each turn is bounded in keys and in time.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from replkv.keyspace.database import Database
 from replkv.keyspace.keyspace import Keyspace
@@ -18,10 +19,14 @@ SLOW_TIME_PERC = 25  # share of each 1/hz period the cycle may take
 
 
 class ActiveExpiry:
-    """Deletes expired keys nobody reads, a bounded amount per call."""
+    """Deletes expired keys nobody reads, a bounded amount per call.
 
-    def __init__(self, keyspace: Keyspace) -> None:
+    `timer` measures the time budget of a call (seconds, any origin); tests pass their own.
+    """
+
+    def __init__(self, keyspace: Keyspace, timer: Callable[[], float] = time.perf_counter) -> None:
         self.keyspace = keyspace
+        self._timer = timer
         self._snapshots: dict[int, list[bytes]] = {}
         self._cursors: dict[int, int] = {}
         self.stale_percent = 0.0
@@ -32,7 +37,7 @@ class ActiveExpiry:
         if not keyspace.is_master:
             return 0
         budget = SLOW_TIME_PERC / 100 / max(hz, 1)
-        deadline = time.perf_counter() + budget
+        deadline = self._timer() + budget
         deleted = sampled_total = expired_total = 0
         for db in keyspace.dbs:
             if not db.expires:
@@ -44,7 +49,7 @@ class ActiveExpiry:
                 deleted += expired
                 if sampled == 0 or expired * 100 <= sampled * ACCEPTABLE_STALE:
                     break
-                if time.perf_counter() > deadline:
+                if self._timer() > deadline:
                     return deleted
         if sampled_total:
             self.stale_percent = expired_total / sampled_total
