@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from twisted.application.internet import TimerService
 from twisted.application.service import MultiService
+from twisted.internet import defer
+from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from replkv.keyspace.expiry import ActiveExpiry
@@ -37,9 +38,9 @@ class ReplkvService(MultiService):
         self.listeners = Listeners(reactor, config, ClientFactory(self.server))
         self.listeners.setServiceParent(self)
         self._last_clients_check = 0.0
-        self._cron = TimerService(1 / max(config.hz, 1), self.cron)
-        self._cron.clock = reactor
-        self._cron.setServiceParent(self)
+        # serverCron's timer; its interval follows CONFIG SET hz.
+        self._cron = LoopingCall(self.cron)
+        self._cron.clock = reactor  # type: ignore[assignment]
         config.observe("hz", self._hz_changed)
         config.observe("repl-backlog-size", self._backlog_size_changed)
 
@@ -49,6 +50,7 @@ class ReplkvService(MultiService):
             os.chdir(self.config.dir)
         # The listeners open (or abort start-up) before anything else starts.
         super().startService()
+        self._cron.start(1 / max(self.config.hz, 1), now=False)
         log.info("Server initialized")
         log.info("Ready to accept connections")
         if self.config.unixsocket:
@@ -56,6 +58,11 @@ class ReplkvService(MultiService):
                 "The server is now ready to accept connections at {path}",
                 path=self.config.unixsocket,
             )
+
+    def stopService(self) -> defer.Deferred[None] | None:
+        if self._cron.running:
+            self._cron.stop()
+        return super().stopService()
 
     def cron(self) -> None:
         """serverCron(): periodic work, hz times a second."""
@@ -69,9 +76,7 @@ class ReplkvService(MultiService):
             self.server.clients.close_idle(now, self.config.timeout)
 
     def _hz_changed(self, hz: int) -> None:
-        loop = getattr(self._cron, "_loop", None)
-        if loop is not None:
-            loop.interval = 1 / max(hz, 1)
+        self._cron.interval = 1 / max(hz, 1)
 
     def _backlog_size_changed(self, size: int) -> None:
         self.server.log.retention = size
