@@ -30,6 +30,7 @@ from replkv.log.eventlog import IEventLog, InMemoryLog
 from replkv.persistence.state import SaveState
 from replkv.propagation import Propagator
 from replkv.replication.ids import ReplicationIds, new_replid
+from replkv.reply import encode_command
 from replkv.stats import Stats
 
 if TYPE_CHECKING:
@@ -156,8 +157,15 @@ class Server:
         # After the command, as Redis 7.0's call() does: EXEC shows after its commands.
         if self.clients.monitors and not cmd.is_admin and "skip_monitor" not in cmd.flags:
             self.clients.feed_monitors(client, argv)
-        if propagator.unit and not propagator.depth:
-            propagator.flush()
+        unit = propagator.unit
+        if unit and not propagator.depth:
+            if len(unit) == 1 and unit[0][0] == propagator.log_db:
+                # The common write: one event, the log already in its database.
+                propagator.unit = []
+                self.saves.dirty += 1
+                propagator.log.append(encode_command(unit[0][1]))
+            else:
+                propagator.flush()
         return result
 
     # -- propagation -----------------------------------------------------------------
