@@ -73,7 +73,9 @@ class Server:
         self.active_expire_enabled = True
         # What SHUTDOWN does: set by the service wiring; None refuses SHUTDOWN.
         self.shutdown_hook: Callable[[], None] | None = None
+        # Read on every command: one attribute each, not a chain.
         self._dispatch = self.commands.any_case
+        self._monitors = self.clients.monitors  # the registry's list, never replaced
 
     @property
     def log(self) -> IEventLog:
@@ -155,7 +157,7 @@ class Server:
             cmd.failed_calls += 1
             self.stats.count_error(result)
         # After the command, as Redis 7.0's call() does: EXEC shows after its commands.
-        if self.clients.monitors and not cmd.is_admin and "skip_monitor" not in cmd.flags:
+        if self._monitors and not cmd.is_admin and "skip_monitor" not in cmd.flags:
             self.clients.feed_monitors(client, argv)
         unit = propagator.unit
         if unit and not propagator.depth:
