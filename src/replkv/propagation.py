@@ -40,10 +40,6 @@ class Propagator:
         self.unit: list[tuple[int, list[bytes]]] = []
         self.depth = 0
 
-    def propagate(self, db_id: int, argv: list[bytes]) -> None:
-        """Record an event of the running unit."""
-        self.unit.append((db_id, argv))
-
     def propagate_now(self, db_id: int, argv: list[bytes]) -> None:
         """Record an event, appending it at once when no unit is running (an expiry
         found by the active cycle)."""
