@@ -123,6 +123,11 @@ class Database:
         if self.observed:
             self.signal_modified(key)
 
+    def modified(self, key: bytes) -> None:
+        """A container value was changed in place (LPUSH, HSET, …): tell observers."""
+        if self.observed:
+            self.signal_modified(key)
+
     def delete(self, key: bytes) -> bool:
         """Remove key; True if it existed (expired or not: callers look up first)."""
         if key not in self.data:
