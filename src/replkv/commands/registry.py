@@ -19,6 +19,7 @@ FAMILIES = (
     "connection",
     "strings",
     "keys",
+    "hashes",
     "objects",
     "expiry",
     "transactions",

@@ -73,7 +73,8 @@ def _set(digest: bytes, value: Any) -> bytes:
     return digest
 
 
-def _hash(digest: bytes, value: Any) -> bytes:
+def hash_digest(digest: bytes, value: Any) -> bytes:
+    """Digest of a hash: each field mixed with its value, xor-ed in (any order)."""
     for field, field_value in value.items():
         digest = xor_digest(digest, mix_digest(mix_digest(ZERO, field), field_value))
     return digest
@@ -96,7 +97,7 @@ _DIGESTS: dict[type, tuple[int, ValueDigest]] = {
     collections.deque: (OBJ_LIST, _list),
     set: (OBJ_SET, _set),
     frozenset: (OBJ_SET, _set),
-    dict: (OBJ_HASH, _hash),
+    dict: (OBJ_HASH, hash_digest),
 }
 
 
