@@ -20,6 +20,12 @@ counts = st.integers(-5, 20).map(lambda n: b"%d" % n)
 # while a real-time sequence against redis-server ends long before any of them expires.
 ttl_seconds = st.integers(2, 5).map(lambda n: b"%d" % n)
 far_times_ms = st.integers(FAR_FUTURE_MS, FAR_FUTURE_MS + 10**6).map(lambda n: b"%d" % n)
+fields = st.sampled_from([b"f", b"g", b"10", b"", b"a\x00b"])
+# A value past hash-max-listpack-value (64) converts a hash to a hash table.
+hash_values = st.one_of(values, st.just(b"L" * 65))
+field_values = st.lists(st.tuples(fields, hash_values), min_size=1, max_size=3).map(
+    lambda pairs: [part for pair in pairs for part in pair]
+)
 
 
 def _set() -> st.SearchStrategy[list[bytes]]:
@@ -71,6 +77,16 @@ _CANDIDATES: dict[bytes, st.SearchStrategy[list[bytes]]] = {
     b"select": st.sampled_from([b"0", b"1", b"2"]).map(lambda n: [b"SELECT", n]),
     b"move": st.tuples(keys, st.sampled_from([b"0", b"1"])).map(lambda t: [b"MOVE", *t]),
     b"copy": st.tuples(keys, keys).map(lambda t: [b"COPY", *t]),
+    b"hset": st.tuples(keys, field_values).map(lambda t: [b"HSET", t[0], *t[1]]),
+    b"hmset": st.tuples(keys, field_values).map(lambda t: [b"HMSET", t[0], *t[1]]),
+    b"hsetnx": st.tuples(keys, fields, hash_values).map(lambda t: [b"HSETNX", *t]),
+    b"hdel": st.tuples(keys, st.lists(fields, min_size=1, max_size=3)).map(
+        lambda t: [b"HDEL", t[0], *t[1]]
+    ),
+    b"hincrby": st.tuples(keys, fields, counts).map(lambda t: [b"HINCRBY", *t]),
+    b"hincrbyfloat": st.tuples(keys, fields, st.sampled_from([b"1.5", b"-0.25", b"3"])).map(
+        lambda t: [b"HINCRBYFLOAT", *t]
+    ),
     b"swapdb": st.tuples(st.sampled_from([b"0", b"1"]), st.sampled_from([b"1", b"2"])).map(
         lambda t: [b"SWAPDB", *t]
     ),

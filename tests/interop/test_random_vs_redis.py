@@ -19,7 +19,14 @@ from collections.abc import Callable
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests.support.differential import Command, DifferentialCase, cmd, run_script, unordered
+from tests.support.differential import (
+    Command,
+    DifferentialCase,
+    cmd,
+    run_script,
+    shape_only,
+    unordered,
+)
 from tests.support.resp_client import RawClient, reply_end
 
 DEBUG_ON = ("--enable-debug-command", "yes")
@@ -48,6 +55,8 @@ VALUES = [
     b"", b"v", b"hello", b"\x00", b"a\x00b", b"\r\n", b"x\r\ny", b"\xff\xfe", b"sp ace",
     b"x" * 44, b"y" * 45, b"10", b"-7", b"3.5", b"12345678901234567890",
 ]  # fmt: skip
+HASH_FIELDS = [b"f", b"g", b"10", b"", b"a\x00b", b"-1"]
+UNORDERED = (b"hkeys", b"hvals", b"hgetall", b"hrandfield", b"hscan")
 PATTERNS = [b"*", b"k*", b"?", b"[a-z]", b"\\*", b"[", b"*\x00*", b"s*p", b"[^k]", b"", b"n"]
 
 
@@ -70,6 +79,11 @@ def scan_reply(raw: bytes) -> bytes:
     cursor_end = reply_end(raw, 4)
     assert cursor_end is not None
     return raw[:cursor_end] + unordered(raw[cursor_end:])
+
+
+def random_fields(raw: bytes) -> bytes:
+    """HRANDFIELD: which fields is chance; the reply's type and sizes are not."""
+    return shape_only(raw) if raw[:1] in (b"$", b"*") and raw[:3] != b"$-1" else raw
 
 
 class Generator:
@@ -298,6 +312,54 @@ class Generator:
             return [b"PERSIST", self.key()]
         return [self.case(r.choice([b"ttl", b"pttl"])), self.key()]
 
+    def field(self) -> bytes:
+        return self.rnd.choice(HASH_FIELDS)
+
+    def hash_value(self) -> bytes:
+        # Past hash-max-listpack-value (64): converts the hash to a hash table.
+        return b"L" * 65 if self.rnd.random() < 0.05 else self.value()
+
+    def c_hashes(self) -> list[bytes]:
+        r = self.rnd
+        choice = r.randrange(16)
+        key = self.key()
+        if choice <= 2:
+            pairs = [p for _ in range(r.randint(1, 3)) for p in (self.field(), self.hash_value())]
+            return [self.case(r.choice([b"hset", b"hmset"])), key, *pairs]
+        if choice == 3:
+            return [b"HSETNX", key, self.field(), self.hash_value()]
+        if choice == 4:
+            return [b"HGET", key, self.field()]
+        if choice == 5:
+            return [b"HMGET", key, *[self.field() for _ in range(r.randint(1, 3))]]
+        if choice == 6:
+            return [b"HDEL", key, *[self.field() for _ in range(r.randint(1, 3))]]
+        if choice == 7:
+            return [self.case(r.choice([b"hlen", b"hkeys", b"hvals", b"hgetall"])), key]
+        if choice == 8:
+            return [self.case(r.choice([b"hstrlen", b"hexists"])), key, self.field()]
+        if choice == 9:
+            return [b"HINCRBY", key, self.field(), self.integer()]
+        if choice == 10:
+            operand = r.choice(FLOATS) if r.random() < 0.7 else self.integer()
+            return [b"HINCRBYFLOAT", key, self.field(), operand]
+        if choice == 11:
+            # Deterministic forms only: no count, or 0, or more than any hash holds.
+            count = r.choice([[], [b"0"], [b"100"], [b"-0"], [b"x"], [b"-9223372036854775808"]])
+            extra = r.choice([[], [], [self.case(b"withvalues")], [b"bogus"]]) if count else []
+            return [b"HRANDFIELD", key, *count, *extra]
+        if choice == 12:
+            argv = [b"HSCAN", key, r.choice([b"0", b"0", b"x", b"-0"])]
+            for _ in range(r.choice([0, 1, 1, 2])):
+                option = r.choice([b"match", b"count", b"bogus"])
+                argv.append(self.case(option))
+                if option == b"match":
+                    argv.append(r.choice(PATTERNS))
+                elif option == b"count":
+                    argv.append(r.choice([b"10", b"100", b"0", b"x"]))
+            return argv
+        return [b"HSET", key, self.field(), self.hash_value()]
+
     def c_connection(self) -> list[bytes]:
         r = self.rnd
         choice = r.randrange(12)
@@ -330,14 +392,16 @@ class Generator:
     def plain(self) -> Command:
         """One command of any family, with its normaliser; sometimes of the wrong arity."""
         roll = self.rnd.random()
-        if roll < 0.45:
+        if roll < 0.4:
             argv = self.c_strings()
-        elif roll < 0.7:
+        elif roll < 0.6:
             argv = self.c_keys()
-        elif roll < 0.85:
+        elif roll < 0.72:
             argv = self.c_expiry()
-        else:
+        elif roll < 0.84:
             argv = self.c_connection()
+        else:
+            argv = self.c_hashes()
         if argv[0] == b"COMMAND":
             pass  # COMMAND alone lists every command, and Redis has more
         elif self.rnd.random() < 0.04:
@@ -353,8 +417,12 @@ class Generator:
             normalise = positive_integers
         elif name == b"keys":
             normalise = unordered
-        elif name == b"scan":
+        elif name in (b"scan", b"hscan"):
             normalise = scan_reply
+        elif name in (b"hkeys", b"hvals", b"hgetall"):
+            normalise = unordered  # a hash table's order is Redis's seeded dict order
+        elif name == b"hrandfield":
+            normalise = random_fields
         elif name == b"hello":
             normalise = first_byte
         return cmd(*argv, normalise=normalise)
@@ -377,7 +445,7 @@ class Generator:
             elif option == b"count":
                 argv.append(r.choice([b"10", b"100", b"0", b"-1", b"x"]))
             elif option == b"type":
-                argv.append(r.choice([b"string", b"STRING", b"list", b"nosuchtype"]))
+                argv.append(r.choice([b"string", b"STRING", b"list", b"hash", b"nosuchtype"]))
         return self.normalised(argv)
 
     def transaction(self) -> list[Command]:
@@ -397,7 +465,7 @@ class Generator:
                 commands.append(cmd(b"GET"))  # a queueing error: EXEC aborts
             else:
                 argv = [arg for arg in self.plain().args if isinstance(arg, bytes)]
-                if argv[0].lower() in (b"ttl", b"pttl", b"hello", b"keys", b"scan"):
+                if argv[0].lower() in (b"ttl", b"pttl", b"hello", b"keys", b"scan", *UNORDERED):
                     argv = [b"EXISTS", self.key()]
                 commands.append(cmd(*argv))
         commands.append(cmd(b"EXEC" if r.random() < 0.8 else b"DISCARD"))
