@@ -473,6 +473,29 @@ class HashesVsRedis(DifferentialCase, SynchronousTestCase):
             ]
         )
 
+    def test_command_info_and_keys(self) -> None:
+        names = "hset hsetnx hget hmget hmset hdel hlen hstrlen hexists hkeys hvals hgetall"
+        names += " hincrby hincrbyfloat hrandfield hscan"
+        self.assertSameReplies(
+            [
+                ["COMMAND", "INFO", *names.split()],
+                ["COMMAND", "GETKEYS", "hset", "h", "a", "1"],
+                ["COMMAND", "GETKEYS", "hmget", "h", "a", "b"],
+                *[
+                    ["COMMAND", "GETKEYSANDFLAGS", *argv]
+                    for argv in (
+                        ["hset", "h", "a", "1"],
+                        ["hsetnx", "h", "a", "1"],
+                        ["hdel", "h", "a"],
+                        ["hlen", "h"],
+                        ["hincrbyfloat", "h", "a", "1"],
+                        ["hgetall", "h"],
+                        ["hscan", "h", "0"],
+                    )
+                ],
+            ]
+        )
+
     def test_watch_sees_hash_changes(self) -> None:
         commands: list[list[str]] = []
         for write in (

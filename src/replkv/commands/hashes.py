@@ -57,12 +57,8 @@ def get_hash_for_write(client: Client, key: bytes) -> Hash | None:
 
 def _check_lengths(value: Hash, args: list[bytes], config: Config) -> None:
     """hashTypeTryConversion(): a field or value too long for a listpack converts it."""
-    if not value.hashtable:
-        limit = config.hash_max_listpack_value
-        for arg in args:
-            if len(arg) > limit:
-                value.hashtable = True
-                return
+    if not value.hashtable and max(map(len, args)) > config.hash_max_listpack_value:
+        value.hashtable = True
 
 
 def _check_size(value: Hash, config: Config) -> None:
