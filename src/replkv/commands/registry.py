@@ -19,6 +19,7 @@ FAMILIES = (
     "connection",
     "strings",
     "keys",
+    "sets",
     "objects",
     "expiry",
     "transactions",
