@@ -210,7 +210,8 @@ def _spop_count(client: Client, argv: list[bytes]) -> bytes:
         return _members_reply([], client.resp)
     size = len(value)
     if count >= size:
-        members = value.ordered()
+        # Served as SUNION of the one key: a new set's order (numeric when an intset).
+        members = _ordered_result(client, value, None)
         db.delete(key)
         client.server.propagate(db, [b"DEL", key])
         return _members_reply(members, client.resp)
@@ -392,7 +393,7 @@ def _difference(client: Client, sets: list[SetValue | None]) -> tuple[set[bytes]
         return set(), None
     algo_one = len(first) * (1 + len(rest)) // 2
     algo_two = len(first) + sum(len(s) for s in rest)
-    result = set(first).difference(*rest)
+    result = set.difference(first, *rest)
     if algo_one <= algo_two:
         return result, None
     if not would_be_intset(first, len(first), _max_entries(client)):
