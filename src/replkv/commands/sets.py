@@ -15,7 +15,7 @@ from replkv.commands.table import command
 from replkv.errors import CommandError
 from replkv.glob import compile_glob
 from replkv.keyspace import digest
-from replkv.keyspace.sets import SetValue, set_encoding, would_be_intset
+from replkv.keyspace.sets import SetValue, built_set, set_encoding, would_be_intset
 from replkv.keyspace.values import ENCODINGS, TYPE_NAMES
 
 TYPE_NAMES[SetValue] = b"set"
@@ -30,6 +30,9 @@ NUMKEYS_POSITIVE = errors.err("numkeys should be greater than 0")
 TOO_MANY_KEYS = errors.err("Number of keys can't be greater than number of args")
 LIMIT_NEGATIVE = errors.err("LIMIT can't be negative")
 EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
+# spopWithCountCommand(): when fewer than count/5 members stay, the kept ones are
+# picked and form a new set (whose encoding is decided afresh).
+SPOP_MOVE_STRATEGY_MUL = 5
 
 
 def get_set(client: Client, key: bytes) -> SetValue | None:
@@ -217,7 +220,7 @@ def _spop_count(client: Client, argv: list[bytes]) -> bytes:
         return _members_reply(members, client.resp)
     remaining = size - count
     propagate = client.server.propagate
-    if remaining * 5 > count:
+    if remaining * SPOP_MOVE_STRATEGY_MUL > count:
         popped = value.random_distinct(count)
         value.difference_update(popped)
         db.modified(key)
@@ -226,7 +229,7 @@ def _spop_count(client: Client, argv: list[bytes]) -> bytes:
         kept = value.random_distinct(remaining)
         value.difference_update(kept)
         popped = value.ordered()
-        db.replace(key, SetValue.built(kept, _max_entries(client)))
+        db.replace(key, built_set(kept, _max_entries(client)))
     for member in popped:
         propagate(db, [b"SREM", key, member])
     return _members_reply(popped, client.resp)
@@ -300,7 +303,7 @@ def _store(client: Client, argv: list[bytes], members: set[bytes] | list[bytes],
             client.server.propagate(db, argv)
         return reply.ZERO
     if hashtable is None:
-        result = SetValue.built(members, _max_entries(client))
+        result = built_set(members, _max_entries(client))
     else:
         result = SetValue(members, hashtable)
     db.get_for_write(target)

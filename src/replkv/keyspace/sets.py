@@ -62,13 +62,6 @@ class SetValue(set[bytes]):
         self._sample: list[bytes] | None = None
         self._picks = 0
 
-    @classmethod
-    def built(cls, members: Iterable[bytes], max_entries: int) -> SetValue:
-        """A new set holding members, encoded as adding them one by one would leave it."""
-        value = cls(members)
-        value.hashtable = not would_be_intset(value, len(value), max_entries)
-        return value
-
     def copy(self) -> SetValue:
         """setTypeDup(): same members, same encoding."""
         return SetValue(self, self.hashtable)
@@ -169,6 +162,13 @@ class SetValue(set[bytes]):
             walks.pop(walk_id, None)
             return 0, batch
         return walk_id << POSITION_BITS | end, batch
+
+
+def built_set(members: Iterable[bytes], max_entries: int) -> SetValue:
+    """A new set holding members, encoded as adding them one by one would leave it."""
+    value = SetValue(members)
+    value.hashtable = not would_be_intset(value, len(value), max_entries)
+    return value
 
 
 def set_encoding(value: SetValue) -> bytes:
