@@ -15,6 +15,8 @@ FAR_FUTURE_MS = 4_102_444_800_000  # 2100-01-01
 
 keys = st.sampled_from(KEYS)
 values = st.sampled_from([b"", b"v", b"hello", b"10", b"-3", b"1.5", b"a\x00b", b"x" * 50])
+# Set members: integers (intset) and strings (hashtable), a few of them colliding.
+members = st.sampled_from([b"1", b"2", b"-3", b"10", b"a", b"b", b"", b"01", b"x\x00y"])
 counts = st.integers(-5, 20).map(lambda n: b"%d" % n)
 # Relative TTLs of two seconds or more: the replay property advances its clock past them,
 # while a real-time sequence against redis-server ends long before any of them expires.
@@ -90,13 +92,33 @@ _CANDIDATES: dict[bytes, st.SearchStrategy[list[bytes]]] = {
     b"swapdb": st.tuples(st.sampled_from([b"0", b"1"]), st.sampled_from([b"1", b"2"])).map(
         lambda t: [b"SWAPDB", *t]
     ),
+    b"sadd": st.tuples(keys, st.lists(members, min_size=1, max_size=4)).map(
+        lambda t: [b"SADD", t[0], *t[1]]
+    ),
+    b"srem": st.tuples(keys, st.lists(members, min_size=1, max_size=3)).map(
+        lambda t: [b"SREM", t[0], *t[1]]
+    ),
+    b"smove": st.tuples(keys, keys, members).map(lambda t: [b"SMOVE", *t]),
+    b"sinterstore": st.lists(keys, min_size=2, max_size=4).map(lambda ks: [b"SINTERSTORE", *ks]),
+    b"sunionstore": st.lists(keys, min_size=2, max_size=4).map(lambda ks: [b"SUNIONSTORE", *ks]),
+    b"sdiffstore": st.lists(keys, min_size=2, max_size=4).map(lambda ks: [b"SDIFFSTORE", *ks]),
+    b"spop": st.tuples(keys, st.sampled_from([[], [], [b"0"], [b"2"], [b"5"], [b"30"]])).map(
+        lambda t: [b"SPOP", t[0], *t[1]]
+    ),
 }
+# Commands whose effect is a random choice: fine where one server's log is replayed,
+# not where two servers run the same sequence and compare their data.
+RANDOM_EFFECT = frozenset([b"spop"])
 
 
-def available_commands() -> st.SearchStrategy[list[bytes]]:
-    """One command drawn among those registered."""
+def available_commands(deterministic: bool = False) -> st.SearchStrategy[list[bytes]]:
+    """One command drawn among those registered (only deterministic ones if asked)."""
     registry.load()
-    present = [s for name, s in _CANDIDATES.items() if name in registry.COMMANDS]
+    present = [
+        s
+        for name, s in _CANDIDATES.items()
+        if name in registry.COMMANDS and not (deterministic and name in RANDOM_EFFECT)
+    ]
     return st.one_of(*present)
 
 

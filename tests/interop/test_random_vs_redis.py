@@ -60,6 +60,13 @@ UNORDERED = (b"hkeys", b"hvals", b"hgetall", b"hrandfield", b"hscan")
 PATTERNS = [b"*", b"k*", b"?", b"[a-z]", b"\\*", b"[", b"*\x00*", b"s*p", b"[^k]", b"", b"n"]
 
 
+# Replies that need a normaliser, so not drawn inside MULTI (EXEC answers them in one).
+UNORDERED_IN_EXEC = (
+    b"ttl", b"pttl", b"hello", b"keys", b"scan",
+    b"sscan", b"smembers", b"sinter", b"sunion", b"sdiff",
+)  # fmt: skip
+
+
 def positive_integers(raw: bytes) -> bytes:
     """TTL/PTTL of a far-future key: only that it is positive is deterministic."""
     if raw.startswith(b":") and not raw.startswith((b":-", b":0\r")):
@@ -360,6 +367,38 @@ class Generator:
             return argv
         return [b"HSET", key, self.field(), self.hash_value()]
 
+    def c_sets(self) -> list[bytes]:
+        """Set commands whose replies are deterministic (no SPOP, no SRANDMEMBER)."""
+        r = self.rnd
+        choice = r.randrange(12)
+        if choice <= 2:
+            return [self.case(b"sadd"), self.key(), *[self.value() for _ in range(r.randint(1, 5))]]
+        if choice == 3:
+            return [self.case(b"srem"), self.key(), *[self.value() for _ in range(r.randint(1, 3))]]
+        if choice == 4:
+            return [self.case(r.choice([b"scard", b"smembers"])), self.key()]
+        if choice == 5:
+            return [self.case(b"sismember"), self.key(), self.value()]
+        if choice == 6:
+            return [self.case(b"smismember"), self.key(), self.value(), self.value()]
+        if choice == 7:
+            return [self.case(b"smove"), self.key(), self.key(), self.value()]
+        if choice == 8:
+            return [self.case(r.choice([b"sinter", b"sunion", b"sdiff"])), *self.keys()]
+        if choice == 9:
+            name = r.choice([b"sinterstore", b"sunionstore", b"sdiffstore"])
+            return [self.case(name), self.key(), *self.keys()]
+        if choice == 10:
+            numkeys = r.choice([b"1", b"2", b"3", b"0", b"-1", b"x", b"5"])
+            argv = [self.case(b"sintercard"), numkeys, *self.keys(1, 3)]
+            if r.random() < 0.4:
+                argv += [self.case(b"limit"), r.choice([b"0", b"1", b"2", b"-1", b"x"])]
+            return argv
+        argv = [self.case(b"sscan"), self.key(), r.choice([b"0", b"0", b"x", b"-0"])]
+        argv += r.choice([[b"COUNT", b"1000"], [b"count", b"1000", b"MATCH", r.choice(PATTERNS)],
+                          [b"COUNT", b"0"], [b"bogus"]])  # fmt: skip
+        return argv
+
     def c_connection(self) -> list[bytes]:
         r = self.rnd
         choice = r.randrange(12)
@@ -398,10 +437,12 @@ class Generator:
             argv = self.c_keys()
         elif roll < 0.72:
             argv = self.c_expiry()
-        elif roll < 0.84:
+        elif roll < 0.82:
             argv = self.c_connection()
-        else:
+        elif roll < 0.91:
             argv = self.c_hashes()
+        else:
+            argv = self.c_sets()
         if argv[0] == b"COMMAND":
             pass  # COMMAND alone lists every command, and Redis has more
         elif self.rnd.random() < 0.04:
@@ -417,12 +458,14 @@ class Generator:
             normalise = positive_integers
         elif name == b"keys":
             normalise = unordered
-        elif name in (b"scan", b"hscan"):
+        elif name in (b"scan", b"hscan", b"sscan"):
             normalise = scan_reply
         elif name in (b"hkeys", b"hvals", b"hgetall"):
             normalise = unordered  # a hash table's order is Redis's seeded dict order
         elif name == b"hrandfield":
             normalise = random_fields
+        elif name in (b"smembers", b"sinter", b"sunion", b"sdiff"):
+            normalise = unordered
         elif name == b"hello":
             normalise = first_byte
         return cmd(*argv, normalise=normalise)
@@ -465,7 +508,7 @@ class Generator:
                 commands.append(cmd(b"GET"))  # a queueing error: EXEC aborts
             else:
                 argv = [arg for arg in self.plain().args if isinstance(arg, bytes)]
-                if argv[0].lower() in (b"ttl", b"pttl", b"hello", b"keys", b"scan", *UNORDERED):
+                if argv[0].lower() in (*UNORDERED_IN_EXEC, *UNORDERED):
                     argv = [b"EXISTS", self.key()]
                 commands.append(cmd(*argv))
         commands.append(cmd(b"EXEC" if r.random() < 0.8 else b"DISCARD"))

@@ -18,7 +18,7 @@ from replkv.commands.args import try_int
 from replkv.commands.objects import refcount
 from replkv.commands.table import command
 from replkv.keyspace.digest import dataset_digest, key_digest
-from replkv.keyspace.values import string_encoding
+from replkv.keyspace.values import ENCODINGS, string_encoding
 
 if TYPE_CHECKING:
     from replkv.commands.table import Command
@@ -122,7 +122,10 @@ def _describe(value: Any) -> tuple[str, int]:
                 size += serialized_string_length(part)
             else:
                 size += 8
-    if isinstance(value, (set, frozenset)):
+    encoder = ENCODINGS.get(type(value))
+    if encoder is not None:
+        encoding = encoder(value).decode()
+    elif isinstance(value, (set, frozenset)):
         encoding = "intset" if all(try_int(m) is not None for m in value) else "hashtable"
     elif isinstance(value, dict):
         encoding = "listpack" if len(value) <= 128 else "hashtable"

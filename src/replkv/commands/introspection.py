@@ -13,6 +13,7 @@ from replkv.commands import registry
 from replkv.commands.table import Command, all_commands, container, subcommand
 from replkv.errors import CommandError
 from replkv.glob import compile_glob
+from replkv.integers import string_to_ll
 
 # addReplyCommandFlags() order; flags outside it (protected, sentinel, …) are not shown.
 SHOWN_FLAGS = (
@@ -71,6 +72,7 @@ HELP_LINES = [
 INVALID_COMMAND = errors.err("Invalid command specified")
 INVALID_ARGS = errors.err("Invalid number of arguments specified for command")
 NO_KEYS = errors.err("The command has no key arguments")
+INVALID_KEY_ARGS = errors.err("Invalid arguments specified for command")
 
 
 def acl_categories(cmd: Command) -> list[str]:
@@ -138,14 +140,28 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "psetex": (OW_UPDATE,),
     "rename": (RW_ACCESS_DELETE, OW_UPDATE),
     "renamenx": (RW_ACCESS_DELETE, OW_INSERT),
+    "sadd": (("RW", "insert"),),
+    "scard": (RO,),
+    "sdiffstore": (OW_UPDATE, ("RO", "access")),
     "set": (RW_ACCESS_UPDATE + ("variable_flags",),),
     "setex": (OW_UPDATE,),
     "setnx": (OW_INSERT,),
+    "sinterstore": (("RW", "update"), ("RO", "access")),
+    "sismember": (RO,),
+    "smove": (RW_ACCESS_DELETE, ("RW", "insert")),
+    "spop": (RW_ACCESS_DELETE,),
+    "srem": (("RW", "delete"),),
     "strlen": (RO,),
+    "sunionstore": (OW_UPDATE, ("RO", "access")),
     "touch": (RO,),
     "type": (RO,),
     "unlink": (("RM", "delete"),),
     "watch": (RO,),
+}
+# Commands whose keys follow a count (`numkeys key [key ...]`): their one key spec's
+# (begin_search index, keynumidx, firstkey, keystep), the find_keys "keynum" form.
+KEYNUM_SPECS: dict[str, tuple[int, int, int, int]] = {
+    "sintercard": (1, 0, 1, 1),
 }
 KEY_SPEC_NOTES = {
     "getex": b"RW and UPDATE because it changes the TTL",
@@ -164,6 +180,9 @@ def key_spec_flags(cmd: Command) -> tuple[tuple[str, ...], ...]:
 def _key_specs(cmd: Command, resp: int) -> bytes:
     """The key specs: index search, range find, from the legacy first/last/step range."""
     # addReplyCommandKeySpecs(): a set in RESP3, empty or not.
+    keynum = KEYNUM_SPECS.get(cmd.name)
+    if keynum is not None:
+        return _keynum_spec(cmd, keynum, resp)
     if cmd.first_key <= 0:
         return reply.set_header(0, resp)
     specs = key_spec_flags(cmd)
@@ -172,6 +191,8 @@ def _key_specs(cmd: Command, resp: int) -> bytes:
         ranges = [(cmd.first_key, last)]
     else:
         ranges = [(cmd.first_key + i, 0) for i in range(len(specs))]
+        if cmd.last_key < 0:  # the last spec runs to the end (SINTERSTORE's sources)
+            ranges[-1] = (ranges[-1][0], cmd.last_key)
     notes = KEY_SPEC_NOTES.get(cmd.name)
     parts = [reply.set_header(len(specs), resp)]
     for flags, (first, last) in zip(specs, ranges, strict=True):
@@ -205,6 +226,56 @@ def _key_specs(cmd: Command, resp: int) -> bytes:
             reply.integer(0),
         ]
     return b"".join(parts)
+
+
+def _keynum_spec(cmd: Command, keynum: tuple[int, int, int, int], resp: int) -> bytes:
+    """One key spec found by an index, its keys counted by an argument (KSPEC_FK_KEYNUM)."""
+    index, keynumidx, firstkey, keystep = keynum
+    flags = key_spec_flags(cmd)[0]
+    return b"".join(
+        [
+            reply.set_header(1, resp),
+            reply.map_header(3, resp),
+            reply.bulk(b"flags"),
+            reply.set_header(len(flags), resp),
+            *[reply.simple(flag) for flag in flags],
+            reply.bulk(b"begin_search"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"index"),
+            reply.bulk(b"spec"),
+            reply.map_header(1, resp),
+            reply.bulk(b"index"),
+            reply.integer(index),
+            reply.bulk(b"find_keys"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"keynum"),
+            reply.bulk(b"spec"),
+            reply.map_header(3, resp),
+            reply.bulk(b"keynumidx"),
+            reply.integer(keynumidx),
+            reply.bulk(b"firstkey"),
+            reply.integer(firstkey),
+            reply.bulk(b"keystep"),
+            reply.integer(keystep),
+        ]
+    )
+
+
+def _keynum_positions(keynum: tuple[int, int, int, int], argv: list[bytes]) -> list[int]:
+    """db.c: getKeysUsingKeySpecs() for a keynum spec; no keys when the count is wrong."""
+    index, keynumidx, firstkey, keystep = keynum
+    if index + keynumidx >= len(argv):
+        return []
+    count = string_to_ll(argv[index + keynumidx])
+    if count is None or count < 0:
+        return []
+    first = index + firstkey
+    last = first + (count - 1) * keystep
+    if last >= len(argv):
+        return []
+    return list(range(first, last + 1, keystep))
 
 
 def command_info(cmd: Command, resp: int) -> bytes:
@@ -339,6 +410,12 @@ def keys_of(argv: list[bytes]) -> list[bytes]:
         raise CommandError(INVALID_COMMAND)
     if (cmd.arity > 0 and cmd.arity != len(argv)) or len(argv) < -cmd.arity:
         raise CommandError(INVALID_ARGS)
+    keynum = KEYNUM_SPECS.get(cmd.name)
+    if keynum is not None:
+        positions = _keynum_positions(keynum, argv)
+        if not positions:
+            raise CommandError(INVALID_KEY_ARGS)
+        return [argv[i] for i in positions]
     positions = cmd.key_positions(argv)
     if not positions:
         raise CommandError(NO_KEYS)

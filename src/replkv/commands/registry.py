@@ -20,6 +20,7 @@ FAMILIES = (
     "strings",
     "keys",
     "hashes",
+    "sets",
     "objects",
     "expiry",
     "transactions",

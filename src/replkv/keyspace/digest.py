@@ -67,7 +67,8 @@ def _list(digest: bytes, value: Any) -> bytes:
     return digest
 
 
-def _set(digest: bytes, value: Any) -> bytes:
+def set_digest(digest: bytes, value: Any) -> bytes:
+    """Members xor-ed in: order-free, each as its string (an intset's integers spelled out)."""
     for member in value:
         digest = xor_digest(digest, member)
     return digest
@@ -95,8 +96,8 @@ _DIGESTS: dict[type, tuple[int, ValueDigest]] = {
     bytearray: (OBJ_STRING, _string),
     list: (OBJ_LIST, _list),
     collections.deque: (OBJ_LIST, _list),
-    set: (OBJ_SET, _set),
-    frozenset: (OBJ_SET, _set),
+    set: (OBJ_SET, set_digest),
+    frozenset: (OBJ_SET, set_digest),
     dict: (OBJ_HASH, hash_digest),
 }
 
