@@ -10,6 +10,7 @@ from __future__ import annotations
 from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands import registry
+from replkv.commands.args import try_int
 from replkv.commands.table import Command, all_commands, container, subcommand
 from replkv.errors import CommandError
 from replkv.glob import compile_glob
@@ -139,7 +140,35 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "type": (RO,),
     "unlink": (("RM", "delete"),),
     "watch": (RO,),
+    # sorted sets
+    "zcard": (RO,),
+    "zdiffstore": (OW_UPDATE, ("RO", "access")),
+    "zincrby": (RW_ACCESS_UPDATE,),
+    "zinterstore": (OW_UPDATE, ("RO", "access")),
+    "zmpop": (RW_ACCESS_DELETE,),
+    "zpopmax": (RW_ACCESS_DELETE,),
+    "zpopmin": (RW_ACCESS_DELETE,),
+    "zrangestore": (OW_UPDATE, ("RO", "access")),
+    "zrem": (("RW", "delete"),),
+    "zremrangebylex": (("RW", "delete"),),
+    "zremrangebyrank": (("RW", "delete"),),
+    "zremrangebyscore": (("RW", "delete"),),
+    "zunionstore": (OW_UPDATE, ("RO", "access")),
 }
+# Commands whose keys follow a numkeys argument: their last key spec is Redis's
+# "keynum" find_keys, as (begin_search index, keynumidx, firstkey, keystep); any
+# specs before it are ranges from the legacy first/last/step (ZUNIONSTORE's target).
+KEYNUM_SPECS: dict[str, tuple[int, int, int, int]] = {
+    "zdiff": (1, 0, 1, 1),
+    "zdiffstore": (2, 0, 1, 1),
+    "zinter": (1, 0, 1, 1),
+    "zintercard": (1, 0, 1, 1),
+    "zinterstore": (2, 0, 1, 1),
+    "zmpop": (1, 0, 1, 1),
+    "zunion": (1, 0, 1, 1),
+    "zunionstore": (2, 0, 1, 1),
+}
+INVALID_KEY_ARGS = errors.err("Invalid arguments specified for command")
 KEY_SPEC_NOTES = {
     "getex": b"RW and UPDATE because it changes the TTL",
     "set": b"RW and ACCESS due to the optional `GET` argument",
@@ -157,25 +186,29 @@ def key_spec_flags(cmd: Command) -> tuple[tuple[str, ...], ...]:
 def _key_specs(cmd: Command, resp: int) -> bytes:
     """The key specs: index search, range find, from the legacy first/last/step range."""
     # addReplyCommandKeySpecs(): a set in RESP3, empty or not.
-    if cmd.first_key <= 0:
+    keynum = KEYNUM_SPECS.get(cmd.name)
+    if cmd.first_key <= 0 and keynum is None:
         return reply.set_header(0, resp)
     specs = key_spec_flags(cmd)
-    if len(specs) == 1:
+    range_count = len(specs) - (keynum is not None)
+    if range_count == 1:
         last = cmd.last_key - cmd.first_key if cmd.last_key >= 0 else cmd.last_key
         ranges = [(cmd.first_key, last)]
     else:
-        ranges = [(cmd.first_key + i, 0) for i in range(len(specs))]
+        ranges = [(cmd.first_key + i, 0) for i in range(range_count)]
     notes = KEY_SPEC_NOTES.get(cmd.name)
     parts = [reply.set_header(len(specs), resp)]
-    for flags, (first, last) in zip(specs, ranges, strict=True):
-        if notes is not None:
-            parts += [reply.map_header(4, resp), reply.bulk(b"notes"), reply.bulk(notes)]
-        else:
-            parts.append(reply.map_header(3, resp))
+    if keynum is not None:
         parts += [
+            _key_spec(flags, first, last, cmd.key_step, notes, resp)
+            for flags, (first, last) in zip(specs, ranges, strict=False)
+        ]
+        begin, keynumidx, firstkey, keystep = keynum
+        parts += [
+            reply.map_header(3, resp),
             reply.bulk(b"flags"),
-            reply.set_header(len(flags), resp),
-            *[reply.simple(flag) for flag in flags],
+            reply.set_header(len(specs[-1]), resp),
+            *[reply.simple(flag) for flag in specs[-1]],
             reply.bulk(b"begin_search"),
             reply.map_header(2, resp),
             reply.bulk(b"type"),
@@ -183,20 +216,60 @@ def _key_specs(cmd: Command, resp: int) -> bytes:
             reply.bulk(b"spec"),
             reply.map_header(1, resp),
             reply.bulk(b"index"),
-            reply.integer(first),
+            reply.integer(begin),
             reply.bulk(b"find_keys"),
             reply.map_header(2, resp),
             reply.bulk(b"type"),
-            reply.bulk(b"range"),
+            reply.bulk(b"keynum"),
             reply.bulk(b"spec"),
             reply.map_header(3, resp),
-            reply.bulk(b"lastkey"),
-            reply.integer(last),
+            reply.bulk(b"keynumidx"),
+            reply.integer(keynumidx),
+            reply.bulk(b"firstkey"),
+            reply.integer(firstkey),
             reply.bulk(b"keystep"),
-            reply.integer(cmd.key_step),
-            reply.bulk(b"limit"),
-            reply.integer(0),
+            reply.integer(keystep),
         ]
+        return b"".join(parts)
+    for flags, (first, last) in zip(specs, ranges, strict=True):
+        parts.append(_key_spec(flags, first, last, cmd.key_step, notes, resp))
+    return b"".join(parts)
+
+
+def _key_spec(
+    flags: tuple[str, ...], first: int, last: int, step: int, notes: bytes | None, resp: int
+) -> bytes:
+    """One index-search, range-find key spec."""
+    parts: list[bytes] = []
+    if notes is not None:
+        parts += [reply.map_header(4, resp), reply.bulk(b"notes"), reply.bulk(notes)]
+    else:
+        parts.append(reply.map_header(3, resp))
+    parts += [
+        reply.bulk(b"flags"),
+        reply.set_header(len(flags), resp),
+        *[reply.simple(flag) for flag in flags],
+        reply.bulk(b"begin_search"),
+        reply.map_header(2, resp),
+        reply.bulk(b"type"),
+        reply.bulk(b"index"),
+        reply.bulk(b"spec"),
+        reply.map_header(1, resp),
+        reply.bulk(b"index"),
+        reply.integer(first),
+        reply.bulk(b"find_keys"),
+        reply.map_header(2, resp),
+        reply.bulk(b"type"),
+        reply.bulk(b"range"),
+        reply.bulk(b"spec"),
+        reply.map_header(3, resp),
+        reply.bulk(b"lastkey"),
+        reply.integer(last),
+        reply.bulk(b"keystep"),
+        reply.integer(step),
+        reply.bulk(b"limit"),
+        reply.integer(0),
+    ]
     return b"".join(parts)
 
 
@@ -333,9 +406,23 @@ def keys_of(argv: list[bytes]) -> list[bytes]:
     if (cmd.arity > 0 and cmd.arity != len(argv)) or len(argv) < -cmd.arity:
         raise CommandError(INVALID_ARGS)
     positions = cmd.key_positions(argv)
+    keynum = KEYNUM_SPECS.get(cmd.name)
+    if keynum is not None:
+        positions += _keynum_positions(argv, keynum)
     if not positions:
         raise CommandError(NO_KEYS)
     return [argv[i] for i in positions]
+
+
+def _keynum_positions(argv: list[bytes], keynum: tuple[int, int, int, int]) -> list[int]:
+    """The keys a numkeys argument announces; they must all be present."""
+    begin, keynumidx, firstkey, keystep = keynum
+    index = begin + keynumidx
+    count = try_int(argv[index]) if index < len(argv) else None
+    first = begin + firstkey
+    if count is None or count < 1 or first + (count - 1) * keystep >= len(argv):
+        raise CommandError(INVALID_KEY_ARGS)
+    return list(range(first, first + count * keystep, keystep))
 
 
 @subcommand("command", "getkeys", -4, "loading stale", group="server",
