@@ -106,6 +106,21 @@ class ZSet:
         other.order = self.order.copy()
         return other
 
+    def __eq__(self, other: object) -> bool:
+        """Same members, scores (-0 told from 0) and encoding."""
+        if type(other) is not ZSet:
+            return NotImplemented
+        if self.listpack != other.listpack or self.scores != other.scores:
+            return False
+        theirs = other.scores
+        return all(
+            math.copysign(1.0, score) == math.copysign(1.0, theirs[member])
+            for member, score in self.scores.items()
+            if score == 0.0
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
     def pairs(self) -> Iterator[tuple[bytes, float]]:
         """(member, score) in any order (the digest's view)."""
         return iter(self.scores.items())
