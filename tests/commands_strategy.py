@@ -30,6 +30,29 @@ field_values = st.lists(st.tuples(fields, hash_values), min_size=1, max_size=3).
 )
 
 
+scores = st.sampled_from([b"1", b"-2.5", b"0.1", b"-0", b"inf", b"-inf", b"1e300", b"(1", b"x"])
+members = st.sampled_from([b"a", b"b", b"c", b"", b"m" * 70])
+score_bounds = st.sampled_from([b"-inf", b"+inf", b"0", b"(1", b"1.5", b"(-0"])
+lex_bounds = st.sampled_from([b"-", b"+", b"[a", b"(b", b"[c"])
+
+
+def _zadd() -> st.SearchStrategy[list[bytes]]:
+    options = st.lists(st.sampled_from([b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR"]), max_size=2)
+    pairs = st.lists(st.tuples(scores, members), min_size=1, max_size=3)
+    return st.tuples(keys, options, pairs).map(
+        lambda t: [b"ZADD", t[0], *t[1], *[part for pair in t[2] for part in pair]]
+    )
+
+
+def _zstore(name: bytes) -> st.SearchStrategy[list[bytes]]:
+    extra = st.sampled_from([[], [b"AGGREGATE", b"MIN"], [b"AGGREGATE", b"MAX"]])
+    if name != b"ZDIFFSTORE":
+        extra = st.one_of(extra, st.just([b"WEIGHTS", b"2", b"-1.5"]))
+    return st.tuples(keys, keys, keys, extra).map(
+        lambda t: [name, t[0], b"2", t[1], t[2], *(t[3] if name != b"ZDIFFSTORE" else [])]
+    )
+
+
 def _set() -> st.SearchStrategy[list[bytes]]:
     expiry = st.one_of(
         st.just([]),
@@ -89,6 +112,31 @@ _CANDIDATES: dict[bytes, st.SearchStrategy[list[bytes]]] = {
     b"hincrbyfloat": st.tuples(keys, fields, st.sampled_from([b"1.5", b"-0.25", b"3"])).map(
         lambda t: [b"HINCRBYFLOAT", *t]
     ),
+    b"zadd": _zadd(),
+    b"zincrby": st.tuples(keys, scores, members).map(lambda t: [b"ZINCRBY", *t]),
+    b"zrem": st.tuples(keys, st.lists(members, min_size=1, max_size=2)).map(
+        lambda t: [b"ZREM", t[0], *t[1]]
+    ),
+    b"zpopmin": st.tuples(keys, st.sampled_from([[], [b"2"], [b"0"]])).map(
+        lambda t: [b"ZPOPMIN", t[0], *t[1]]
+    ),
+    b"zpopmax": keys.map(lambda k: [b"ZPOPMAX", k]),
+    b"zmpop": st.tuples(keys, keys, st.sampled_from([b"MIN", b"MAX"]), counts).map(
+        lambda t: [b"ZMPOP", b"2", t[0], t[1], t[2], b"COUNT", t[3]]
+    ),
+    b"zremrangebyrank": st.tuples(keys, counts, counts).map(lambda t: [b"ZREMRANGEBYRANK", *t]),
+    b"zremrangebyscore": st.tuples(keys, score_bounds, score_bounds).map(
+        lambda t: [b"ZREMRANGEBYSCORE", *t]
+    ),
+    b"zremrangebylex": st.tuples(keys, lex_bounds, lex_bounds).map(
+        lambda t: [b"ZREMRANGEBYLEX", *t]
+    ),
+    b"zrangestore": st.tuples(keys, keys, score_bounds, score_bounds).map(
+        lambda t: [b"ZRANGESTORE", t[0], t[1], t[2], t[3], b"BYSCORE"]
+    ),
+    b"zunionstore": _zstore(b"ZUNIONSTORE"),
+    b"zinterstore": _zstore(b"ZINTERSTORE"),
+    b"zdiffstore": _zstore(b"ZDIFFSTORE"),
     b"swapdb": st.tuples(st.sampled_from([b"0", b"1"]), st.sampled_from([b"1", b"2"])).map(
         lambda t: [b"SWAPDB", *t]
     ),

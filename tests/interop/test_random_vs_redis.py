@@ -57,6 +57,8 @@ VALUES = [
 ]  # fmt: skip
 HASH_FIELDS = [b"f", b"g", b"10", b"", b"a\x00b", b"-1"]
 UNORDERED = (b"hkeys", b"hvals", b"hgetall", b"hrandfield", b"hscan")
+ZSCORES = [b"1", b"2", b"-0", b"0", b"1.5", b"inf", b"-inf", b"0.1", b"1e300", b"x", b"nan", b""]
+ZMEMBERS = [b"a", b"b", b"c", b"", b"m" * 65, b"\x00"]
 PATTERNS = [b"*", b"k*", b"?", b"[a-z]", b"\\*", b"[", b"*\x00*", b"s*p", b"[^k]", b"", b"n"]
 
 
@@ -261,6 +263,79 @@ class Generator:
             return argv
         return self.c_set()
 
+    def c_zsets(self) -> list[bytes]:
+        """Sorted set commands with deterministic replies (no ZRANDMEMBER)."""
+        r = self.rnd
+        score = lambda: r.choice(ZSCORES)  # noqa: E731
+        member = lambda: r.choice(ZMEMBERS)  # noqa: E731
+        bound = lambda: r.choice([*ZSCORES, b"(1", b"(-0", b"(inf", b"-inf", b"+inf"])  # noqa: E731
+        lex = lambda: r.choice([b"-", b"+", b"[a", b"(b", b"[", b"(", b"x", b"[m"])  # noqa: E731
+        choice = r.randrange(16)
+        if choice < 4:
+            options = [self.case(r.choice([b"nx", b"xx", b"gt", b"lt", b"ch", b"incr"]))
+                       for _ in range(r.choice([0, 0, 1, 2]))]  # fmt: skip
+            pairs = [part for _ in range(r.randint(1, 3)) for part in (score(), member())]
+            return [b"ZADD", self.key(), *options, *pairs]
+        if choice == 4:
+            return [b"ZINCRBY", self.key(), score(), member()]
+        if choice == 5:
+            return [b"ZREM", self.key(), *[member() for _ in range(r.randint(1, 3))]]
+        if choice == 6:
+            name = r.choice([b"zrange", b"zrangestore"])
+            argv = [self.case(name), *([self.key()] if name == b"zrangestore" else []), self.key()]
+            kind = r.choice([b"", b"byscore", b"bylex"])
+            if kind == b"byscore":
+                argv += [bound(), bound(), self.case(kind)]
+            elif kind == b"bylex":
+                argv += [lex(), lex(), self.case(kind)]
+            else:
+                argv += [self.integer(), self.integer()]
+            for _ in range(r.choice([0, 1, 2])):
+                option = r.choice([b"rev", b"withscores", b"limit"])
+                argv.append(self.case(option))
+                if option == b"limit":
+                    argv += [self.integer(), self.integer()]
+            return argv
+        if choice == 7:
+            name = r.choice([b"zrangebyscore", b"zrevrangebyscore", b"zcount"])
+            return [self.case(name), self.key(), bound(), bound()]
+        if choice == 8:
+            name = r.choice([b"zrangebylex", b"zrevrangebylex", b"zlexcount", b"zremrangebylex"])
+            return [self.case(name), self.key(), lex(), lex()]
+        if choice == 9:
+            name = r.choice([b"zremrangebyrank", b"zremrangebyscore", b"zrevrange"])
+            if name == b"zremrangebyscore":
+                return [self.case(name), self.key(), bound(), bound()]
+            return [self.case(name), self.key(), self.integer(), self.integer()]
+        if choice == 10:
+            name = r.choice([b"zpopmin", b"zpopmax"])
+            return [self.case(name), self.key(), *r.choice([[], [b"2"], [self.integer()]])]
+        if choice == 11:
+            keys = self.keys(1, 3)
+            return [b"ZMPOP", b"%d" % len(keys), *keys, r.choice([b"MIN", b"max", b"x"]),
+                    *r.choice([[], [b"COUNT", self.integer()]])]  # fmt: skip
+        if choice == 12:
+            name = r.choice([b"zunion", b"zinter", b"zdiff", b"zunionstore", b"zinterstore",
+                             b"zdiffstore", b"zintercard"])  # fmt: skip
+            keys = self.keys(1, 3)
+            target = [self.key()] if name.endswith(b"store") else []
+            argv = [self.case(name), *target, b"%d" % len(keys), *keys]
+            for _ in range(r.choice([0, 1, 2])):
+                option = r.choice([b"weights", b"aggregate", b"withscores", b"limit"])
+                argv.append(self.case(option))
+                if option == b"weights":
+                    argv += [score() for _ in keys]
+                elif option == b"aggregate":
+                    argv.append(r.choice([b"sum", b"MIN", b"max", b"avg"]))
+                elif option == b"limit":
+                    argv.append(self.integer())
+            return argv
+        if choice == 13:
+            return [self.case(r.choice([b"zscore", b"zrank", b"zrevrank"])), self.key(), member()]
+        if choice == 14:
+            return [b"ZMSCORE", self.key(), member(), member()]
+        return [r.choice([b"ZCARD", b"ZSCAN"]), self.key(), *([b"0"] if r.random() < 0.5 else [])]
+
     def c_keys(self) -> list[bytes]:
         r = self.rnd
         choice = r.randrange(20)
@@ -432,7 +507,7 @@ class Generator:
         """One command of any family, with its normaliser; sometimes of the wrong arity."""
         roll = self.rnd.random()
         if roll < 0.4:
-            argv = self.c_strings()
+            argv = self.c_strings() if self.rnd.random() < 0.7 else self.c_zsets()
         elif roll < 0.6:
             argv = self.c_keys()
         elif roll < 0.72:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands import registry
+from replkv.commands.args import try_int
 from replkv.commands.table import Command, all_commands, container, subcommand
 from replkv.errors import CommandError
 from replkv.glob import compile_glob
-from replkv.integers import string_to_ll
 
 # addReplyCommandFlags() order; flags outside it (protected, sentinel, …) are not shown.
 SHOWN_FLAGS = (
@@ -157,11 +157,34 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "type": (RO,),
     "unlink": (("RM", "delete"),),
     "watch": (RO,),
+    # sorted sets
+    "zcard": (RO,),
+    "zdiffstore": (OW_UPDATE, ("RO", "access")),
+    "zincrby": (RW_ACCESS_UPDATE,),
+    "zinterstore": (OW_UPDATE, ("RO", "access")),
+    "zmpop": (RW_ACCESS_DELETE,),
+    "zpopmax": (RW_ACCESS_DELETE,),
+    "zpopmin": (RW_ACCESS_DELETE,),
+    "zrangestore": (OW_UPDATE, ("RO", "access")),
+    "zrem": (("RW", "delete"),),
+    "zremrangebylex": (("RW", "delete"),),
+    "zremrangebyrank": (("RW", "delete"),),
+    "zremrangebyscore": (("RW", "delete"),),
+    "zunionstore": (OW_UPDATE, ("RO", "access")),
 }
-# Commands whose keys follow a count (`numkeys key [key ...]`): their one key spec's
-# (begin_search index, keynumidx, firstkey, keystep), the find_keys "keynum" form.
+# Commands whose keys follow a numkeys argument: their last key spec is Redis's
+# "keynum" find_keys, as (begin_search index, keynumidx, firstkey, keystep); any
+# specs before it are ranges from the legacy first/last/step (ZUNIONSTORE's target).
 KEYNUM_SPECS: dict[str, tuple[int, int, int, int]] = {
     "sintercard": (1, 0, 1, 1),
+    "zdiff": (1, 0, 1, 1),
+    "zdiffstore": (2, 0, 1, 1),
+    "zinter": (1, 0, 1, 1),
+    "zintercard": (1, 0, 1, 1),
+    "zinterstore": (2, 0, 1, 1),
+    "zmpop": (1, 0, 1, 1),
+    "zunion": (1, 0, 1, 1),
+    "zunionstore": (2, 0, 1, 1),
 }
 KEY_SPEC_NOTES = {
     "getex": b"RW and UPDATE because it changes the TTL",
@@ -181,64 +204,30 @@ def _key_specs(cmd: Command, resp: int) -> bytes:
     """The key specs: index search, range find, from the legacy first/last/step range."""
     # addReplyCommandKeySpecs(): a set in RESP3, empty or not.
     keynum = KEYNUM_SPECS.get(cmd.name)
-    if keynum is not None:
-        return _keynum_spec(cmd, keynum, resp)
-    if cmd.first_key <= 0:
+    if cmd.first_key <= 0 and keynum is None:
         return reply.set_header(0, resp)
     specs = key_spec_flags(cmd)
-    if len(specs) == 1:
+    range_count = len(specs) - (keynum is not None)
+    if range_count == 1:
         last = cmd.last_key - cmd.first_key if cmd.last_key >= 0 else cmd.last_key
         ranges = [(cmd.first_key, last)]
     else:
-        ranges = [(cmd.first_key + i, 0) for i in range(len(specs))]
-        if cmd.last_key < 0:  # the last spec runs to the end (SINTERSTORE's sources)
+        ranges = [(cmd.first_key + i, 0) for i in range(range_count)]
+        if ranges and cmd.last_key < 0:  # the last spec runs to the end (SINTERSTORE's sources)
             ranges[-1] = (ranges[-1][0], cmd.last_key)
     notes = KEY_SPEC_NOTES.get(cmd.name)
     parts = [reply.set_header(len(specs), resp)]
-    for flags, (first, last) in zip(specs, ranges, strict=True):
-        if notes is not None:
-            parts += [reply.map_header(4, resp), reply.bulk(b"notes"), reply.bulk(notes)]
-        else:
-            parts.append(reply.map_header(3, resp))
+    if keynum is not None:
         parts += [
-            reply.bulk(b"flags"),
-            reply.set_header(len(flags), resp),
-            *[reply.simple(flag) for flag in flags],
-            reply.bulk(b"begin_search"),
-            reply.map_header(2, resp),
-            reply.bulk(b"type"),
-            reply.bulk(b"index"),
-            reply.bulk(b"spec"),
-            reply.map_header(1, resp),
-            reply.bulk(b"index"),
-            reply.integer(first),
-            reply.bulk(b"find_keys"),
-            reply.map_header(2, resp),
-            reply.bulk(b"type"),
-            reply.bulk(b"range"),
-            reply.bulk(b"spec"),
-            reply.map_header(3, resp),
-            reply.bulk(b"lastkey"),
-            reply.integer(last),
-            reply.bulk(b"keystep"),
-            reply.integer(cmd.key_step),
-            reply.bulk(b"limit"),
-            reply.integer(0),
+            _key_spec(flags, first, last, cmd.key_step, notes, resp)
+            for flags, (first, last) in zip(specs, ranges, strict=False)
         ]
-    return b"".join(parts)
-
-
-def _keynum_spec(cmd: Command, keynum: tuple[int, int, int, int], resp: int) -> bytes:
-    """One key spec found by an index, its keys counted by an argument (KSPEC_FK_KEYNUM)."""
-    index, keynumidx, firstkey, keystep = keynum
-    flags = key_spec_flags(cmd)[0]
-    return b"".join(
-        [
-            reply.set_header(1, resp),
+        begin, keynumidx, firstkey, keystep = keynum
+        parts += [
             reply.map_header(3, resp),
             reply.bulk(b"flags"),
-            reply.set_header(len(flags), resp),
-            *[reply.simple(flag) for flag in flags],
+            reply.set_header(len(specs[-1]), resp),
+            *[reply.simple(flag) for flag in specs[-1]],
             reply.bulk(b"begin_search"),
             reply.map_header(2, resp),
             reply.bulk(b"type"),
@@ -246,7 +235,7 @@ def _keynum_spec(cmd: Command, keynum: tuple[int, int, int, int], resp: int) -> 
             reply.bulk(b"spec"),
             reply.map_header(1, resp),
             reply.bulk(b"index"),
-            reply.integer(index),
+            reply.integer(begin),
             reply.bulk(b"find_keys"),
             reply.map_header(2, resp),
             reply.bulk(b"type"),
@@ -260,22 +249,47 @@ def _keynum_spec(cmd: Command, keynum: tuple[int, int, int, int], resp: int) -> 
             reply.bulk(b"keystep"),
             reply.integer(keystep),
         ]
-    )
+        return b"".join(parts)
+    for flags, (first, last) in zip(specs, ranges, strict=True):
+        parts.append(_key_spec(flags, first, last, cmd.key_step, notes, resp))
+    return b"".join(parts)
 
 
-def _keynum_positions(keynum: tuple[int, int, int, int], argv: list[bytes]) -> list[int]:
-    """db.c: getKeysUsingKeySpecs() for a keynum spec; no keys when the count is wrong."""
-    index, keynumidx, firstkey, keystep = keynum
-    if index + keynumidx >= len(argv):
-        return []
-    count = string_to_ll(argv[index + keynumidx])
-    if count is None or count < 0:
-        return []
-    first = index + firstkey
-    last = first + (count - 1) * keystep
-    if last >= len(argv):
-        return []
-    return list(range(first, last + 1, keystep))
+def _key_spec(
+    flags: tuple[str, ...], first: int, last: int, step: int, notes: bytes | None, resp: int
+) -> bytes:
+    """One index-search, range-find key spec."""
+    parts: list[bytes] = []
+    if notes is not None:
+        parts += [reply.map_header(4, resp), reply.bulk(b"notes"), reply.bulk(notes)]
+    else:
+        parts.append(reply.map_header(3, resp))
+    parts += [
+        reply.bulk(b"flags"),
+        reply.set_header(len(flags), resp),
+        *[reply.simple(flag) for flag in flags],
+        reply.bulk(b"begin_search"),
+        reply.map_header(2, resp),
+        reply.bulk(b"type"),
+        reply.bulk(b"index"),
+        reply.bulk(b"spec"),
+        reply.map_header(1, resp),
+        reply.bulk(b"index"),
+        reply.integer(first),
+        reply.bulk(b"find_keys"),
+        reply.map_header(2, resp),
+        reply.bulk(b"type"),
+        reply.bulk(b"range"),
+        reply.bulk(b"spec"),
+        reply.map_header(3, resp),
+        reply.bulk(b"lastkey"),
+        reply.integer(last),
+        reply.bulk(b"keystep"),
+        reply.integer(step),
+        reply.bulk(b"limit"),
+        reply.integer(0),
+    ]
+    return b"".join(parts)
 
 
 def command_info(cmd: Command, resp: int) -> bytes:
@@ -410,16 +424,24 @@ def keys_of(argv: list[bytes]) -> list[bytes]:
         raise CommandError(INVALID_COMMAND)
     if (cmd.arity > 0 and cmd.arity != len(argv)) or len(argv) < -cmd.arity:
         raise CommandError(INVALID_ARGS)
+    positions = cmd.key_positions(argv)
     keynum = KEYNUM_SPECS.get(cmd.name)
     if keynum is not None:
-        positions = _keynum_positions(keynum, argv)
-        if not positions:
-            raise CommandError(INVALID_KEY_ARGS)
-        return [argv[i] for i in positions]
-    positions = cmd.key_positions(argv)
+        positions += _keynum_positions(argv, keynum)
     if not positions:
         raise CommandError(NO_KEYS)
     return [argv[i] for i in positions]
+
+
+def _keynum_positions(argv: list[bytes], keynum: tuple[int, int, int, int]) -> list[int]:
+    """The keys a numkeys argument announces; they must all be present."""
+    begin, keynumidx, firstkey, keystep = keynum
+    index = begin + keynumidx
+    count = try_int(argv[index]) if index < len(argv) else None
+    first = begin + firstkey
+    if count is None or count < 1 or first + (count - 1) * keystep >= len(argv):
+        raise CommandError(INVALID_KEY_ARGS)
+    return list(range(first, first + count * keystep, keystep))
 
 
 @subcommand("command", "getkeys", -4, "loading stale", group="server",

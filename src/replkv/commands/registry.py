@@ -32,6 +32,7 @@ FAMILIES = (
     "clients",
     "monitor",
     "debug",
+    "zsets",
 )
 
 
