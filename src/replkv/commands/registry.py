@@ -30,6 +30,7 @@ FAMILIES = (
     "clients",
     "monitor",
     "debug",
+    "pubsub",
 )
 
 
