@@ -28,6 +28,7 @@ from replkv.errors import CommandError
 from replkv.keyspace.database import Database
 from replkv.keyspace.keyspace import Keyspace
 from replkv.log.eventlog import IEventLog, InMemoryLog
+from replkv.notify import NOTIFY_EXPIRED, NOTIFY_NEW, notify
 from replkv.persistence.state import SaveState
 from replkv.propagation import Propagator
 from replkv.pubsub import PubSub
@@ -63,6 +64,8 @@ class Server:
         self.commands = commands or CommandTable()
         self.keyspace = Keyspace(config.databases, clock, self.stats)
         self.keyspace.propagate_deletion = self._propagate_expiry
+        self._notify_events_changed(config.notify_keyspace_events)
+        config.observe("notify-keyspace-events", self._notify_events_changed)
         self.saves = saves or SaveState(last_save_time=int(clock.seconds()))
         self.propagator = Propagator(
             event_log or InMemoryLog(clock, config.repl_backlog_size), self.saves
@@ -184,8 +187,17 @@ class Server:
 
     def _propagate_expiry(self, db: Database, key: bytes) -> None:
         """A key expired: its deletion is an event (db.c: propagateDeletion())."""
+        notify(self, NOTIFY_EXPIRED, b"expired", key, db.id)
         verb = b"UNLINK" if self.config.lazyfree_lazy_expire else b"DEL"
         self.propagator.propagate_now(db.id, [verb, key])
+
+    def _notify_events_changed(self, flags: int) -> None:
+        """notify-keyspace-events changed: created keys are reported only when asked."""
+        self.keyspace.key_created = self._key_created if flags & NOTIFY_NEW else None
+
+    def _key_created(self, db: Database, key: bytes) -> None:
+        """db.c: dbAdd(): the `new` notification."""
+        notify(self, NOTIFY_NEW, b"new", key, db.id)
 
     def feed_monitors(self, client: Client, argv: list[bytes]) -> None:
         """replicationFeedMonitors() for commands that bypass call() (EXEC's abort)."""
