@@ -48,6 +48,12 @@ class Client:
         # The command CLIENT PAUSE holds back, if any: the client counts as blocked.
         self.paused_argv: list[bytes] | None = None
         self.kind = "normal"
+        # Pub/Sub subscriptions, in subscription order (kept by replkv.pubsub.PubSub);
+        # `subscribed` is Redis's CLIENT_PUBSUB: any of them is non-empty.
+        self.channels: dict[bytes, None] = {}
+        self.patterns: dict[bytes, None] = {}
+        self.shard_channels: dict[bytes, None] = {}
+        self.subscribed = False
 
     # Limits the RESP readers consult.
     @property
@@ -94,4 +100,10 @@ class Client:
 
     def info_fields(self) -> dict[str, int | str]:
         """Fields shown by CLIENT LIST / CLIENT INFO that depend on the connection."""
-        return {}
+        if not self.subscribed:
+            return {}
+        return {
+            "sub": len(self.channels),
+            "psub": len(self.patterns),
+            "ssub": len(self.shard_channels),
+        }

@@ -14,15 +14,22 @@ if TYPE_CHECKING:
     from replkv.client import Client
     from replkv.commands.registry import CommandTable
     from replkv.keyspace.keyspace import Keyspace
+    from replkv.pubsub import PubSub
 
 
 class ClientRegistry:
     """Every client of one server, by id (server.clients), and who watches them."""
 
     def __init__(
-        self, clock: IReactorTime, keyspace: Keyspace, commands: CommandTable, stats: Stats
+        self,
+        clock: IReactorTime,
+        keyspace: Keyspace,
+        commands: CommandTable,
+        stats: Stats,
+        pubsub: PubSub | None = None,
     ) -> None:
         self.clock = clock
+        self.pubsub = pubsub
         self.stats = stats
         self.clients: dict[int, Client] = {}
         self.monitors: list[Client] = []
@@ -47,10 +54,12 @@ class ClientRegistry:
         self.stats.total_connections_received += 1
 
     def remove(self, client: Client) -> None:
-        """A client is gone: forget it, its WATCHes and its MONITOR subscription."""
+        """A client is gone: forget it, its WATCHes, MONITOR and Pub/Sub subscriptions."""
         self.clients.pop(client.id, None)
         client.unwatch_all()
         self.stop_monitor(client)
+        if client.subscribed and self.pubsub is not None:
+            self.pubsub.unsubscribe_all(client)
 
     def start_monitor(self, client: Client) -> None:
         """MONITOR: client receives every command from now on."""

@@ -12,6 +12,8 @@ from twisted.python.failure import Failure
 
 from replkv import reply
 from replkv.client import Client
+from replkv.commands.clients import client_info
+from replkv.outbuf import NORMAL, PUBSUB, OutputLimit, pending_bytes
 from replkv.resp import ProtocolError, QueryBufferLimit, make_reader
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ class ClientProtocol(Client, Protocol):
         self._in_read = False
         # CLIENT_UNIX_SOCKET: connected through `unixsocket`.
         self.unix_socket = False
+        self._output_limit = OutputLimit()
 
     def connectionMade(self) -> None:
         transport = self.transport
@@ -139,10 +142,36 @@ class ClientProtocol(Client, Protocol):
             transport.loseConnection()
 
     def send(self, data: bytes) -> None:
-        """Out-of-band data: joins the current batch, or is written now."""
+        """Out-of-band data: joins the current batch, or is written now.
+
+        A client that does not read what it is sent (a slow subscriber) is closed
+        once its unsent output breaks client-output-buffer-limit for its class.
+        """
         self._out.append(data)
         if not self._in_read:
             self.flush()
+            if not self.closing:
+                self._check_output_limit()
+
+    def _check_output_limit(self) -> None:
+        """closeClientOnOutputBufferLimitReached(), for out-of-band output."""
+        limits = self.server.config.client_output_buffer_limit[
+            PUBSUB if self.subscribed else NORMAL
+        ]
+        if not (limits[0] or limits[1]):
+            return
+        used = pending_bytes(self.transport)
+        now = int(self.server.clock.seconds())
+        if not self._output_limit.exceeded(used, limits, now):
+            return
+        log.warn(
+            "Client {client} scheduled to be closed ASAP for overcoming of output buffer limits.",
+            client=client_info(self, self).decode("latin-1"),
+        )
+        self._out.clear()
+        self.closing = True
+        if self.transport is not None:
+            self.transport.abortConnection()  # type: ignore[attr-defined]
 
     def _protocol_error(self, exc: ProtocolError) -> None:
         self._out.append(reply.error("ERR " + exc.message))
@@ -201,8 +230,7 @@ def write_now(transport: object, data: bytes) -> None:
     sock = getattr(transport, "socket", None)
     if (
         sock is None
-        or transport.dataBuffer  # type: ignore[attr-defined]
-        or transport._tempDataLen  # type: ignore[attr-defined]
+        or pending_bytes(transport)
         or not transport.connected  # type: ignore[attr-defined]
         or transport.disconnecting  # type: ignore[attr-defined]
     ):

@@ -5,7 +5,7 @@
 propagator, which appends them to the log as one unit. The state lives in the
 collaborators: the keyspace, the command table (with its statistics), the propagator
 (log, running unit, the log's selected database), the client registry (clients,
-MONITOR, CLIENT PAUSE), the replication ids and the save bookkeeping.
+MONITOR, CLIENT PAUSE), Pub/Sub, the replication ids and the save bookkeeping.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from twisted.internet.interfaces import IReactorTime
 from replkv import errors, reply
 from replkv.client_registry import ClientRegistry
 from replkv.commands.debug import protected_refusal
+from replkv.commands.pubsub import ALLOWED_WHEN_SUBSCRIBED, subscribed_refusal
 from replkv.commands.registry import CommandTable
 from replkv.commands.table import Command
 from replkv.commands.transactions import exec_, exec_abort
@@ -27,8 +28,10 @@ from replkv.errors import CommandError
 from replkv.keyspace.database import Database
 from replkv.keyspace.keyspace import Keyspace
 from replkv.log.eventlog import IEventLog, InMemoryLog
+from replkv.notify import NOTIFY_EXPIRED, NOTIFY_NEW, notify
 from replkv.persistence.state import SaveState
 from replkv.propagation import Propagator
+from replkv.pubsub import PubSub
 from replkv.replication.ids import ReplicationIds, new_replid
 from replkv.reply import encode_command
 from replkv.stats import Stats
@@ -53,6 +56,7 @@ class Server:
         commands: CommandTable | None = None,
         replication: ReplicationIds | None = None,
         saves: SaveState | None = None,
+        pubsub: PubSub | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -60,11 +64,14 @@ class Server:
         self.commands = commands or CommandTable()
         self.keyspace = Keyspace(config.databases, clock, self.stats)
         self.keyspace.propagate_deletion = self._propagate_expiry
+        self._notify_events_changed(config.notify_keyspace_events)
+        config.observe("notify-keyspace-events", self._notify_events_changed)
         self.saves = saves or SaveState(last_save_time=int(clock.seconds()))
         self.propagator = Propagator(
             event_log or InMemoryLog(clock, config.repl_backlog_size), self.saves
         )
-        self.clients = ClientRegistry(clock, self.keyspace, self.commands, self.stats)
+        self.pubsub = pubsub or PubSub()
+        self.clients = ClientRegistry(clock, self.keyspace, self.commands, self.stats, self.pubsub)
         self.replication = replication or ReplicationIds()
         self.start_time = clock.seconds()
         self.start_monotonic = time.monotonic()
@@ -110,6 +117,8 @@ class Server:
                 return self._reject(client, refusal, cmd)
         if not client.authenticated and not cmd.allowed_before_auth:
             return self._reject(client, errors.NOAUTH, cmd)
+        if client.subscribed and client.resp == 2 and cmd.name not in ALLOWED_WHEN_SUBSCRIBED:
+            return self._reject(client, subscribed_refusal(cmd), cmd)
         if client.multi is not None:
             if not cmd.allowed_in_multi:
                 return self._reject(
@@ -178,8 +187,17 @@ class Server:
 
     def _propagate_expiry(self, db: Database, key: bytes) -> None:
         """A key expired: its deletion is an event (db.c: propagateDeletion())."""
+        notify(self, NOTIFY_EXPIRED, b"expired", key, db.id)
         verb = b"UNLINK" if self.config.lazyfree_lazy_expire else b"DEL"
         self.propagator.propagate_now(db.id, [verb, key])
+
+    def _notify_events_changed(self, flags: int) -> None:
+        """notify-keyspace-events changed: created keys are reported only when asked."""
+        self.keyspace.key_created = self._key_created if flags & NOTIFY_NEW else None
+
+    def _key_created(self, db: Database, key: bytes) -> None:
+        """db.c: dbAdd(): the `new` notification."""
+        notify(self, NOTIFY_NEW, b"new", key, db.id)
 
     def feed_monitors(self, client: Client, argv: list[bytes]) -> None:
         """replicationFeedMonitors() for commands that bypass call() (EXEC's abort)."""

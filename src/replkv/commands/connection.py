@@ -22,6 +22,7 @@ HELLO_NOAUTH = (
     b"select the RESP protocol version at the same time\r\n"
 )
 NOPROTO = b"-NOPROTO unsupported protocol version\r\n"
+SUBSCRIBED_PONG = b"*2\r\n$4\r\npong\r\n"
 INT_RANGE = errors.err("value is out of range, value must between -2147483648 and 2147483647")
 
 
@@ -30,6 +31,8 @@ INT_RANGE = errors.err("value is out of range, value must between -2147483648 an
 def ping(client: Client, argv: list[bytes]) -> bytes:
     if len(argv) > 2:
         return errors.wrong_arity("ping")
+    if client.subscribed and client.resp == 2:  # pingCommand(): RESP2 subscribed form
+        return SUBSCRIBED_PONG + reply.bulk(argv[1] if len(argv) == 2 else b"")
     if len(argv) == 2:
         return reply.bulk(argv[1])
     return reply.PONG
@@ -161,5 +164,7 @@ def reset(client: Client, argv: list[bytes]) -> bytes:
     if client.monitor:
         client.server.clients.stop_monitor(client)
         client.monitor = False
+    if client.subscribed:
+        client.server.pubsub.unsubscribe_all(client)
     client.authenticated = not client.server.config.requirepass
     return b"+RESET\r\n"

@@ -13,6 +13,7 @@ from replkv.client import Client
 from replkv.commands.args import LLONG_MAX, LLONG_MIN, parse_int
 from replkv.commands.table import command
 from replkv.errors import CommandError
+from replkv.notify import NOTIFY_GENERIC, notify
 
 NX, XX, GT, LT = 1, 2, 4, 8
 _FLAGS = {b"nx": NX, b"xx": XX, b"gt": GT, b"lt": LT}
@@ -75,10 +76,12 @@ def _expire(client: Client, argv: list[bytes], unit_ms: int, relative: bool, nam
             return reply.ZERO
     if when <= now and keyspace.is_master and not keyspace.obey_master:
         db.delete(key)
+        notify(client.server, NOTIFY_GENERIC, b"del", key, db.id)
         verb = b"UNLINK" if client.server.config.lazyfree_lazy_expire else b"DEL"
         client.server.propagate(db, [verb, key])
         return reply.ONE
     db.set_expire(key, when)
+    notify(client.server, NOTIFY_GENERIC, b"expire", key, db.id)
     if name == "pexpireat":
         event = argv
     else:
@@ -151,5 +154,6 @@ def persist(client: Client, argv: list[bytes]) -> bytes:
         return reply.ZERO
     if not db.persist(argv[1]):
         return reply.ZERO
+    notify(client.server, NOTIFY_GENERIC, b"persist", argv[1], db.id)
     client.server.propagate(db, argv)
     return reply.ONE

@@ -16,6 +16,7 @@ from replkv.integers import INT_MAX, INT_MIN, ULLONG_MAX
 from replkv.keyspace.database import Database
 from replkv.keyspace.values import duplicate, type_name
 from replkv.keyspace.walks import RANDOM_TRIES, SAMPLE_MISSES
+from replkv.notify import NOTIFY_GENERIC, notify
 
 SAME_OBJECT = errors.err("source and destination objects are the same")
 INVALID_CURSOR = errors.err("invalid cursor")
@@ -69,9 +70,11 @@ def _delete(client: Client, argv: list[bytes]) -> bytes:
     db = client.db
     get = db.get
     deleted = 0
+    server = client.server
     for key in argv[1:]:
         get(key)  # expireIfNeeded(): a master deletes an expired key and emits its DEL
         if db.delete(key):
+            notify(server, NOTIFY_GENERIC, b"del", key, db.id)
             deleted += 1
     if deleted:
         client.server.propagate(db, argv)
@@ -231,6 +234,8 @@ def _rename(client: Client, argv: list[bytes], nx: bool) -> bytes:
     if expire is not None:
         db.set_expire(target, expire)
     db.delete(source)
+    notify(client.server, NOTIFY_GENERIC, b"rename_from", source, db.id)
+    notify(client.server, NOTIFY_GENERIC, b"rename_to", target, db.id)
     client.server.propagate(db, argv)
     return reply.ONE if nx else reply.OK
 
@@ -263,6 +268,8 @@ def move(client: Client, argv: list[bytes]) -> bytes:
     if expire is not None:
         target.set_expire(key, expire)
     source.delete(key)
+    notify(client.server, NOTIFY_GENERIC, b"move_from", key, source.id)
+    notify(client.server, NOTIFY_GENERIC, b"move_to", key, target.id)
     client.server.propagate(source, argv)
     return reply.ONE
 
@@ -297,6 +304,7 @@ def copy(client: Client, argv: list[bytes]) -> bytes:
     target.store(new_key, duplicate(value))
     if expire is not None:
         target.set_expire(new_key, expire)
+    notify(client.server, NOTIFY_GENERIC, b"copy_to", new_key, target.id)
     client.server.propagate(source, argv)
     return reply.ONE
 

@@ -33,6 +33,7 @@ FAMILIES = (
     "monitor",
     "debug",
     "zsets",
+    "pubsub",
 )
 
 

@@ -8,6 +8,7 @@ from replkv.commands.args import LLONG_MAX, LLONG_MIN, parse_int
 from replkv.commands.table import command
 from replkv.errors import CommandError
 from replkv.lcs import lcs_length, lcs_walk
+from replkv.notify import NOTIFY_GENERIC, NOTIFY_STRING, notify
 
 STRING_TYPES = (bytes, bytearray)
 
@@ -143,8 +144,11 @@ def set_generic(
             return result
         return client.null if abort_reply is None else abort_reply
     db.store(key, value, keep_ttl=bool(flags & KEEPTTL))
+    server = client.server
+    notify(server, NOTIFY_STRING, b"set", key, db.id)
     if when is not None:
         db.set_expire(key, when)
+        notify(server, NOTIFY_GENERIC, b"expire", key, db.id)
         client.server.propagate(db, [b"SET", key, value, b"PXAT", b"%d" % when])
     elif flags & SET_GET:
         # GET may repeat, and never names an argument before the options.
@@ -162,6 +166,7 @@ def set_(client: Client, argv: list[bytes]) -> bytes:
         key = argv[1]
         db.get_for_write(key)
         db.store(key, argv[2])
+        notify(client.server, NOTIFY_STRING, b"set", key, db.id)
         client.server.propagate(db, argv)
         return reply.OK
     flags, expire = parse_extended_options(argv, 3, FOR_SET)
@@ -197,6 +202,7 @@ def getex(client: Client, argv: list[bytes]) -> bytes:
     keyspace = db.keyspace
     if when is None:
         if flags & PERSIST and db.persist(key):
+            notify(client.server, NOTIFY_GENERIC, b"persist", key, db.id)
             client.server.propagate(db, [b"PERSIST", key])
     elif (
         flags & (EXAT | PXAT)
@@ -206,10 +212,12 @@ def getex(client: Client, argv: list[bytes]) -> bytes:
     ):
         # expire.c: checkAlreadyExpired(): a past absolute time deletes, on a master.
         db.delete(key)
+        notify(client.server, NOTIFY_GENERIC, b"del", key, db.id)
         lazy = client.server.config.lazyfree_lazy_expire
         client.server.propagate(db, [b"UNLINK" if lazy else b"DEL", key])
     else:
         db.set_expire(key, when)
+        notify(client.server, NOTIFY_GENERIC, b"expire", key, db.id)
         client.server.propagate(db, [b"PEXPIREAT", key, b"%d" % when])
     return result
 
@@ -221,6 +229,7 @@ def getdel(client: Client, argv: list[bytes]) -> bytes:
     if value is None:
         return client.null
     client.db.delete(key)
+    notify(client.server, NOTIFY_GENERIC, b"del", key, client.db.id)
     client.server.propagate(client.db, [b"DEL", key])
     return reply.bulk(value)
 
@@ -233,6 +242,7 @@ def getset(client: Client, argv: list[bytes]) -> bytes:
     old = get_string(client, key)
     db.get_for_write(key)
     db.store(key, argv[2])
+    notify(client.server, NOTIFY_STRING, b"set", key, db.id)
     client.server.propagate(db, [b"SET", key, argv[2]])
     return reply.bulk_or_null(old, client.resp)
 
@@ -258,10 +268,12 @@ def _mset_arity(argv: list[bytes], name: str) -> None:
 def mset(client: Client, argv: list[bytes]) -> bytes:
     _mset_arity(argv, "mset")
     db = client.db
+    server = client.server
     for i in range(1, len(argv), 2):
         db.get_for_write(argv[i])
         db.store(argv[i], argv[i + 1])
-    client.server.propagate(db, argv)
+        notify(server, NOTIFY_STRING, b"set", argv[i], db.id)
+    server.propagate(db, argv)
     return reply.OK
 
 
@@ -273,9 +285,11 @@ def msetnx(client: Client, argv: list[bytes]) -> bytes:
     for i in range(1, len(argv), 2):
         if db.get_for_write(argv[i]) is not None:
             return reply.ZERO
+    server = client.server
     for i in range(1, len(argv), 2):
         db.store(argv[i], argv[i + 1])
-    client.server.propagate(db, argv)
+        notify(server, NOTIFY_STRING, b"set", argv[i], db.id)
+    server.propagate(db, argv)
     return reply.ONE
 
 
@@ -306,6 +320,7 @@ def incr_by(client: Client, key: bytes, delta: int) -> bytes:
 def _incr_and_propagate(client: Client, argv: list[bytes], delta: int) -> bytes:
     result = incr_by(client, argv[1], delta)
     if result[0] == 58:  # ':' — it changed the key
+        notify(client.server, NOTIFY_STRING, b"incrby", argv[1], client.db.id)
         client.server.propagate(client.db, argv)
     return result
 
@@ -352,6 +367,7 @@ def incrbyfloat(client: Client, argv: list[bytes]) -> bytes:
         db.store(key, result)
     else:
         db.replace(key, result)
+    notify(client.server, NOTIFY_STRING, b"incrbyfloat", key, db.id)
     client.server.propagate(db, [b"SET", key, result, b"KEEPTTL"])
     return b"$%d\r\n%b\r\n" % (len(result), result)
 
@@ -374,6 +390,7 @@ def append(client: Client, argv: list[bytes]) -> bytes:
         else:
             value = bytearray(value) + tail
         db.replace(key, value)
+    notify(client.server, NOTIFY_STRING, b"append", key, db.id)
     client.server.propagate(db, argv)
     return reply.integer(length)
 
@@ -407,6 +424,7 @@ def setrange(client: Client, argv: list[bytes]) -> bytes:
         db.store(key, value)
     else:
         db.replace(key, value)
+    notify(client.server, NOTIFY_STRING, b"setrange", key, db.id)
     client.server.propagate(db, argv)
     return reply.integer(len(value))
 

@@ -111,6 +111,13 @@ class Database:
 
     def store(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
         """db.c: setKey(): set key to value, dropping its TTL unless keep_ttl."""
+        created = self.keyspace.key_created
+        if created is not None and key not in self.data:
+            self.data[key] = value
+            if self.observed:
+                self.signal_modified(key)
+            created(self, key)
+            return
         self.data[key] = value
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)

@@ -34,6 +34,9 @@ class Keyspace:
         self.frozen_ms: int | None = None
         # While clients are paused expired keys are hidden but not deleted (expireIfNeeded()).
         self.expiry_paused = False
+        # Called as (db, key) when store() creates a key (dbAdd()'s `new` notification);
+        # None while nobody listens, so store() pays one test.
+        self.key_created: Callable[[Database, bytes], None] | None = None
 
     def now_ms(self) -> int:
         """The current time in ms, as expiry sees it."""

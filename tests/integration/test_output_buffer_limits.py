@@ -1,0 +1,55 @@
+"""A subscriber that never reads is closed by client-output-buffer-limit pubsub, on
+replkv and on redis-server alike, instead of making the server's memory grow."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from tests.support.processes import start_redis_server, start_replkv
+from tests.support.resp_client import RawClient
+
+WAIT = 10.0
+MESSAGE = b"m" * 65536
+MAX_PUBLISHED = 64 * 1024 * 1024  # far past the 1 MB limit: the bound on the test
+CLOSED_LINE = "scheduled to be closed ASAP for overcoming of output buffer limits."
+
+
+class SlowSubscriberMixin:
+    start = staticmethod(start_replkv)
+
+    def test_subscriber_that_never_reads_is_closed(self) -> None:
+        server = self.start(self, "--client-output-buffer-limit", "pubsub 1mb 0 0")
+        subscriber = socket.socket()
+        subscriber.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        subscriber.connect(("127.0.0.1", server.port))
+        self.addCleanup(subscriber.close)
+        subscriber.sendall(b"SUBSCRIBE c\r\n")
+        publisher = RawClient(server.port, timeout=WAIT)
+        self.addCleanup(publisher.close)
+        deadline = time.monotonic() + WAIT
+        while publisher.call("PUBSUB", "NUMSUB", "c") != b"*2\r\n$1\r\nc\r\n:1\r\n":
+            self.assertLess(time.monotonic(), deadline, "the subscriber never subscribed")
+        published = 0
+        receivers = b":1\r\n"
+        while receivers == b":1\r\n":
+            self.assertLess(published, MAX_PUBLISHED, "the subscriber was never closed")
+            self.assertLess(time.monotonic(), deadline, "the subscriber was never closed")
+            receivers = publisher.call("PUBLISH", "c", MESSAGE)
+            published += len(MESSAGE)
+        self.assertEqual(receivers, b":0\r\n")
+        self.assertEqual(publisher.call("PUBSUB", "NUMSUB", "c"), b"*2\r\n$1\r\nc\r\n:0\r\n")
+        self.assertIn(b"connected_clients:1\r\n", publisher.call("INFO", "clients"))
+        while CLOSED_LINE not in server.log_text():
+            self.assertLess(time.monotonic(), deadline, server.log_text())
+            time.sleep(0.05)
+
+
+class ReplkvSlowSubscriberTests(SlowSubscriberMixin, SynchronousTestCase):
+    pass
+
+
+class RedisSlowSubscriberTests(SlowSubscriberMixin, SynchronousTestCase):
+    start = staticmethod(start_redis_server)

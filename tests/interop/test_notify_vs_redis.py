@@ -1,0 +1,188 @@
+"""Keyspace notifications compared byte for byte with redis-server 7.0.
+
+A listener PSUBSCRIBEs to every keyspace and keyevent channel; after each command a
+sentinel PUBLISH marks the end of what that command caused, so the listener reads
+exactly the command's notifications, in order, without waiting for silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from tests.support.differential import DifferentialCase
+from tests.support.resp_client import Arg, RawClient, encode_command
+
+SENTINEL_CHANNEL = b"__keyevent@99__:sentinel"
+Script = Sequence[Sequence[Arg]]
+
+
+class NotifyVsRedisTests(DifferentialCase, SynchronousTestCase):
+    def listen(self, resp: int = 2) -> tuple[RawClient, RawClient]:
+        listeners = self.connect_pair()
+        for listener in listeners:
+            if resp == 3:
+                listener.call("HELLO", "3")
+            listener.call("PSUBSCRIBE", "__key*__:*")
+        return listeners
+
+    def configure(self, flags: str) -> None:
+        self.assertSameReplies([["CONFIG", "SET", "notify-keyspace-events", flags]])
+
+    def notifications(self, listener: RawClient) -> list[bytes]:
+        """Everything listener received up to the sentinel."""
+        found = []
+        while True:
+            raw = listener.read_reply(timeout=2)
+            if SENTINEL_CHANNEL in raw:
+                return found
+            found.append(raw)
+
+    def assertSameNotifications(  # noqa: N802
+        self, script: Script, listeners: tuple[RawClient, RawClient] | None = None
+    ) -> None:
+        listeners = listeners or self.listen()
+        for argv in script:
+            outcomes = []
+            for client, listener in zip(
+                (self.redis_client, self.replkv_client), listeners, strict=True
+            ):
+                client.send_raw(encode_command(*argv))
+                client.read_reply(timeout=2)
+                client.send_raw(encode_command("PUBLISH", SENTINEL_CHANNEL, "end"))
+                client.read_reply(timeout=2)
+                outcomes.append(self.notifications(listener))
+            self.assertEqual(outcomes[1], outcomes[0], f"after {argv!r}")
+
+    def test_flags_parse_and_format(self) -> None:
+        self.assertSameReplies(
+            [
+                ["CONFIG", "SET", "notify-keyspace-events", flags]
+                if i % 2 == 0
+                else ["CONFIG", "GET", "notify-keyspace-events"]
+                for flags in ["KEA", "Ex", "K$", "gx$lshzxetmdnKE", "n", "Em", "KQ", "", "AKEn"]
+                for i in range(2)
+            ]
+        )
+
+    def test_string_commands(self) -> None:
+        self.configure("KEA")
+        self.assertSameNotifications(
+            [
+                ["SET", "s", "1"],
+                ["SET", "s", "2", "NX"],
+                ["SET", "s", "3", "XX", "EX", "100"],
+                ["SET", "s", "4", "KEEPTTL", "GET"],
+                ["SETNX", "s", "x"],
+                ["SETNX", "n", "x"],
+                ["SETEX", "e", "100", "v"],
+                ["PSETEX", "e", "100000", "v"],
+                ["GETSET", "s", "5"],
+                ["MSET", "a", "1", "b", "2"],
+                ["MSETNX", "a", "1", "c", "2"],
+                ["MSETNX", "c", "1", "d", "2"],
+                ["INCR", "i"],
+                ["DECR", "i"],
+                ["INCRBY", "i", "5"],
+                ["DECRBY", "i", "5"],
+                ["INCR", "s"],
+                ["INCRBYFLOAT", "f", "1.5"],
+                ["INCRBYFLOAT", "f", "x"],
+                ["APPEND", "s", "tail"],
+                ["APPEND", "new", "tail"],
+                ["SETRANGE", "s", "2", "XY"],
+                ["SETRANGE", "s", "2", ""],
+                ["SETRANGE", "r", "0", ""],
+                ["SETRANGE", "r", "3", "ab"],
+                ["GETEX", "s", "EX", "100"],
+                ["GETEX", "s", "PERSIST"],
+                ["GETEX", "s", "PERSIST"],
+                ["GETEX", "s", "PXAT", "1"],
+                ["GETDEL", "a"],
+                ["GETDEL", "a"],
+                ["GET", "b"],
+                ["STRLEN", "b"],
+            ]
+        )
+
+    def test_generic_commands(self) -> None:
+        self.configure("KEA")
+        self.assertSameNotifications(
+            [
+                ["MSET", "a", "1", "b", "2", "c", "3"],
+                ["DEL", "a", "zz", "b"],
+                ["UNLINK", "c", "c"],
+                ["SET", "k", "v"],
+                ["EXPIRE", "k", "100"],
+                ["EXPIRE", "k", "100", "NX"],
+                ["PEXPIRE", "k", "100000", "GT"],
+                ["EXPIREAT", "k", "4000000000"],
+                ["PERSIST", "k"],
+                ["PERSIST", "k"],
+                ["RENAME", "k", "k2"],
+                ["RENAME", "k2", "k2"],
+                ["SET", "other", "x"],
+                ["RENAME", "k2", "other"],
+                ["RENAMENX", "other", "k"],
+                ["SET", "k3", "x"],
+                ["RENAMENX", "k", "k3"],
+                ["MOVE", "k", "3"],
+                ["COPY", "k3", "k4"],
+                ["COPY", "k3", "k4"],
+                ["COPY", "k3", "k4", "REPLACE"],
+                ["COPY", "k3", "k4", "DB", "2"],
+                ["PEXPIREAT", "k3", "1"],
+                ["EXPIRE", "k4", "-1"],
+                ["SELECT", "2"],
+                ["SET", "x", "1"],
+                ["SWAPDB", "2", "3"],
+                ["FLUSHDB"],
+                ["FLUSHALL"],
+            ]
+        )
+
+    def test_new_keys_and_classes(self) -> None:
+        self.configure("KEAn")
+        self.assertSameNotifications(
+            [
+                ["SET", "a", "1"],
+                ["SET", "a", "2"],
+                ["INCR", "i"],
+                ["APPEND", "x", "y"],
+                ["SETRANGE", "r", "1", "z"],
+                ["RENAME", "a", "b"],
+                ["SET", "c", "1"],
+                ["RENAME", "c", "b"],
+                ["COPY", "b", "d"],
+                ["MOVE", "d", "4"],
+                ["MSET", "m1", "1", "m2", "2"],
+                ["INCRBYFLOAT", "fl", "2"],
+            ]
+        )
+        self.configure("E$")
+        self.assertSameNotifications(
+            [["SET", "a", "1"], ["DEL", "a"], ["SET", "a", "1", "EX", "9"]]
+        )
+        self.configure("Kg")
+        self.assertSameNotifications([["SET", "a", "1", "EX", "9"], ["DEL", "a"]])
+        self.configure("n")  # no K nor E: nothing at all
+        self.assertSameNotifications([["SET", "z", "1"]])
+
+    def test_resp3_listener_and_expiry(self) -> None:
+        self.configure("KEA")
+        self.assertSameReplies([["DEBUG", "SET-ACTIVE-EXPIRE", "0"]])
+        listeners = self.listen(resp=3)
+        self.assertSameNotifications(
+            [
+                ["SET", "k", "v"],
+                ["PEXPIRE", "k", "1"],
+                ["DEBUG", "SLEEP", "0.01"],
+                ["GET", "k"],  # lazy expiry: `expired`
+                ["SET", "k2", "v", "PX", "1"],
+                ["DEBUG", "SLEEP", "0.01"],
+                ["EXISTS", "k2"],
+            ],
+            listeners,
+        )
+        self.assertSameReplies([["DEBUG", "SET-ACTIVE-EXPIRE", "1"]])

@@ -1,0 +1,108 @@
+"""Unit tests for keyspace notifications (replkv.notify) and where commands raise them."""
+
+from __future__ import annotations
+
+from replkv.keyspace.apply import StreamApplier
+from replkv.keyspace.expiry import ActiveExpiry
+from replkv.protocol import ClientProtocol
+from replkv.reply import encode_command
+from tests.test_pubsub import ConnectionsTestCase, bulk
+
+
+def pmessage(channel: bytes, text: bytes) -> bytes:
+    return b"*4\r\n" + bulk(b"pmessage") + bulk(b"__key*__:*") + bulk(channel) + bulk(text)
+
+
+def keyspace(key: bytes, event: bytes, db: int = 0) -> bytes:
+    return pmessage(b"__keyspace@%d__:%s" % (db, key), event)
+
+
+def keyevent(event: bytes, key: bytes, db: int = 0) -> bytes:
+    return pmessage(b"__keyevent@%d__:%s" % (db, event), key)
+
+
+class NotifyTests(ConnectionsTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.listener, self.heard = self.connect()
+        self.ask(self.listener, self.heard, b"PSUBSCRIBE", b"__key*__:*")
+        self.client, self.out = self.connect()
+
+    def run_command(self, *argv: bytes) -> bytes:
+        return self.ask(self.client, self.out, *argv)
+
+    def received(self) -> bytes:
+        data = self.heard.value()
+        self.heard.clear()
+        return data
+
+    def configure(self, flags: bytes) -> None:
+        self.assertEqual(
+            self.run_command(b"CONFIG", b"SET", b"notify-keyspace-events", flags), b"+OK\r\n"
+        )
+
+    def test_off_by_default(self) -> None:
+        self.run_command(b"SET", b"k", b"v")
+        self.run_command(b"DEL", b"k")
+        self.assertEqual(self.received(), b"")
+
+    def test_keyspace_and_keyevent_channels(self) -> None:
+        self.configure(b"KEA")
+        self.run_command(b"SET", b"k", b"v", b"EX", b"10")
+        self.assertEqual(
+            self.received(),
+            keyspace(b"k", b"set")
+            + keyevent(b"set", b"k")
+            + keyspace(b"k", b"expire")
+            + keyevent(b"expire", b"k"),
+        )
+        self.run_command(b"SELECT", b"2")
+        self.run_command(b"INCR", b"n")
+        self.assertEqual(
+            self.received(), keyspace(b"n", b"incrby", 2) + keyevent(b"incrby", b"n", 2)
+        )
+
+    def test_classes_filter(self) -> None:
+        self.configure(b"Eg")
+        self.run_command(b"SET", b"k", b"v")
+        self.assertEqual(self.received(), b"")
+        self.run_command(b"RENAME", b"k", b"j")
+        self.assertEqual(
+            self.received(), keyevent(b"rename_from", b"k") + keyevent(b"rename_to", b"j")
+        )
+
+    def test_new_keys_only_with_n(self) -> None:
+        self.configure(b"KA")
+        self.run_command(b"SET", b"k", b"v")
+        self.assertEqual(self.received(), keyspace(b"k", b"set"))
+        self.configure(b"Kn")
+        self.run_command(b"SET", b"k", b"v")
+        self.run_command(b"SET", b"j", b"v")
+        self.assertEqual(self.received(), keyspace(b"j", b"new"))
+        self.configure(b"K$")
+        self.run_command(b"SET", b"i", b"v")
+        self.assertEqual(self.received(), keyspace(b"i", b"set"))
+
+    def test_lazy_and_active_expiry(self) -> None:
+        self.configure(b"Ex")
+        self.run_command(b"SET", b"a", b"1", b"PX", b"10")
+        self.run_command(b"SET", b"b", b"1", b"PX", b"10")
+        self.clock.advance(1)
+        self.run_command(b"GET", b"a")
+        self.assertEqual(self.received(), keyevent(b"expired", b"a"))
+        ActiveExpiry(self.server.keyspace).cycle(self.server.config.hz)
+        self.assertEqual(self.received(), keyevent(b"expired", b"b"))
+
+    def test_applied_stream_notifies_local_subscribers(self) -> None:
+        self.configure(b"KEA")
+        StreamApplier(self.server).feed(
+            encode_command([b"DEL", b"nothing"]) + encode_command([b"SET", b"k", b"v"])
+        )
+        self.assertEqual(self.received(), keyspace(b"k", b"set") + keyevent(b"set", b"k"))
+
+    def test_disconnected_listener_is_forgotten(self) -> None:
+        self.configure(b"KEA")
+        listener: ClientProtocol = self.listener
+        listener.connectionLost()
+        self.run_command(b"SET", b"k", b"v")
+        self.assertEqual(self.server.pubsub.patterns, {})
