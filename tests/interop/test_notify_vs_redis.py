@@ -116,7 +116,7 @@ class NotifyVsRedisTests(DifferentialCase, SynchronousTestCase):
                 ["SET", "k", "v"],
                 ["EXPIRE", "k", "100"],
                 ["EXPIRE", "k", "100", "NX"],
-                ["PEXPIRE", "k", "100000", "GT"],
+                ["PEXPIRE", "k", "200000", "GT"],
                 ["EXPIREAT", "k", "4000000000"],
                 ["PERSIST", "k"],
                 ["PERSIST", "k"],
