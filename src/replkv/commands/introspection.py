@@ -71,6 +71,7 @@ HELP_LINES = [
 INVALID_COMMAND = errors.err("Invalid command specified")
 INVALID_ARGS = errors.err("Invalid number of arguments specified for command")
 NO_KEYS = errors.err("The command has no key arguments")
+INVALID_ARGS_FOR_COMMAND = errors.err("Invalid arguments specified for command")
 
 
 def acl_categories(cmd: Command) -> list[str]:
@@ -104,12 +105,32 @@ RW_ACCESS_DELETE = ("RW", "access", "delete")
 OW_UPDATE = ("OW", "update")
 OW_INSERT = ("OW", "insert")
 RO = ("RO",)
+RW_INSERT = ("RW", "insert")
+RW_DELETE = ("RW", "delete")
 
 # Key spec flags (the commands' JSON in Redis 7.0) where they are not the default
 # for the command's flags, one tuple per spec; a command with several specs has
 # one key per spec, at consecutive positions (RENAME: source, then target).
 KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "append": (("RW", "insert"),),
+    "blmove": (RW_ACCESS_DELETE, RW_INSERT),
+    "blmpop": (RW_ACCESS_DELETE,),
+    "blpop": (RW_ACCESS_DELETE,),
+    "brpop": (RW_ACCESS_DELETE,),
+    "brpoplpush": (RW_ACCESS_DELETE, RW_INSERT),
+    "linsert": (RW_INSERT,),
+    "llen": (RO,),
+    "lmove": (RW_ACCESS_DELETE, RW_INSERT),
+    "lmpop": (RW_ACCESS_DELETE,),
+    "lpop": (RW_ACCESS_DELETE,),
+    "lpush": (RW_INSERT,),
+    "lpushx": (RW_INSERT,),
+    "lrem": (RW_DELETE,),
+    "ltrim": (RW_DELETE,),
+    "rpop": (RW_ACCESS_DELETE,),
+    "rpoplpush": (RW_ACCESS_DELETE, RW_INSERT),
+    "rpush": (RW_INSERT,),
+    "rpushx": (RW_INSERT,),
     "copy": (("RO", "access"), OW_UPDATE),
     "decr": (RW_ACCESS_UPDATE,),
     "decrby": (RW_ACCESS_UPDATE,),
@@ -140,6 +161,12 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "unlink": (("RM", "delete"),),
     "watch": (RO,),
 }
+# Commands whose keys follow a count (movablekeys, Redis's "keynum" find_keys):
+# name → (begin_search index, keynumidx, firstkey, keystep), relative as in Redis.
+KEYNUM_SPECS: dict[str, tuple[int, int, int, int]] = {
+    "blmpop": (2, 0, 1, 1),
+    "lmpop": (1, 0, 1, 1),
+}
 KEY_SPEC_NOTES = {
     "getex": b"RW and UPDATE because it changes the TTL",
     "set": b"RW and ACCESS due to the optional `GET` argument",
@@ -157,6 +184,9 @@ def key_spec_flags(cmd: Command) -> tuple[tuple[str, ...], ...]:
 def _key_specs(cmd: Command, resp: int) -> bytes:
     """The key specs: index search, range find, from the legacy first/last/step range."""
     # addReplyCommandKeySpecs(): a set in RESP3, empty or not.
+    keynum = KEYNUM_SPECS.get(cmd.name)
+    if keynum is not None:
+        return _keynum_spec(cmd, keynum, resp)
     if cmd.first_key <= 0:
         return reply.set_header(0, resp)
     specs = key_spec_flags(cmd)
@@ -198,6 +228,55 @@ def _key_specs(cmd: Command, resp: int) -> bytes:
             reply.integer(0),
         ]
     return b"".join(parts)
+
+
+def _keynum_spec(cmd: Command, keynum: tuple[int, int, int, int], resp: int) -> bytes:
+    """One key spec: index search, then a key count and the keys after it."""
+    begin, keynumidx, firstkey, keystep = keynum
+    flags = key_spec_flags(cmd)[0]
+    return b"".join(
+        [
+            reply.set_header(1, resp),
+            reply.map_header(3, resp),
+            reply.bulk(b"flags"),
+            reply.set_header(len(flags), resp),
+            *[reply.simple(flag) for flag in flags],
+            reply.bulk(b"begin_search"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"index"),
+            reply.bulk(b"spec"),
+            reply.map_header(1, resp),
+            reply.bulk(b"index"),
+            reply.integer(begin),
+            reply.bulk(b"find_keys"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"keynum"),
+            reply.bulk(b"spec"),
+            reply.map_header(3, resp),
+            reply.bulk(b"keynumidx"),
+            reply.integer(keynumidx),
+            reply.bulk(b"firstkey"),
+            reply.integer(firstkey),
+            reply.bulk(b"keystep"),
+            reply.integer(keystep),
+        ]
+    )
+
+
+def _keynum_positions(argv: list[bytes], keynum: tuple[int, int, int, int]) -> list[int]:
+    """getKeysUsingKeySpecs() for a keynum spec; INVALID_ARGS when the count is bad."""
+    begin, keynumidx, firstkey, keystep = keynum
+    count_index = begin + keynumidx
+    try:
+        count = int(argv[count_index]) if count_index < len(argv) else 0
+    except ValueError:
+        count = 0
+    first = begin + firstkey
+    if count < 1 or first + (count - 1) * keystep >= len(argv):
+        raise CommandError(INVALID_ARGS_FOR_COMMAND)
+    return list(range(first, first + count * keystep, keystep))
 
 
 def command_info(cmd: Command, resp: int) -> bytes:
@@ -332,7 +411,8 @@ def keys_of(argv: list[bytes]) -> list[bytes]:
         raise CommandError(INVALID_COMMAND)
     if (cmd.arity > 0 and cmd.arity != len(argv)) or len(argv) < -cmd.arity:
         raise CommandError(INVALID_ARGS)
-    positions = cmd.key_positions(argv)
+    keynum = KEYNUM_SPECS.get(cmd.name)
+    positions = cmd.key_positions(argv) if keynum is None else _keynum_positions(argv, keynum)
     if not positions:
         raise CommandError(NO_KEYS)
     return [argv[i] for i in positions]

@@ -34,6 +34,9 @@ class Keyspace:
         self.frozen_ms: int | None = None
         # While clients are paused expired keys are hidden but not deleted (expireIfNeeded()).
         self.expiry_paused = False
+        # Keys written while clients were blocked on them, in signal order
+        # (server.ready_keys); served after the running unit (replkv/blocking.py).
+        self.ready: dict[tuple[Database, bytes], None] = {}
 
     def now_ms(self) -> int:
         """The current time in ms, as expiry sees it."""
@@ -51,3 +54,7 @@ class Keyspace:
         second.signal_swapped(first, now)
         first.data, second.data = second.data, first.data
         first.expires, second.expires = second.expires, first.expires
+        if first.blocking:
+            first.signal_ready_keys()
+        if second.blocking:
+            second.signal_ready_keys()
