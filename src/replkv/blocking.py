@@ -76,6 +76,8 @@ class Blocking:
         timeout_reply: bytes,
     ) -> None:
         """blockForKeys(): client waits for one of keys until deadline_ms (0: forever)."""
+        if client.blocked is not None:  # only a client without a connection gets here
+            self.unblock(client, None, resume=False)
         unique = list(dict.fromkeys(keys))
         entry = BlockedClient(self, client, unique, serve, timeout_reply)
         blocking = entry.db.blocking
