@@ -5,6 +5,8 @@ The expected events were captured from redis-server 7.0.15's replication stream.
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
@@ -254,3 +256,43 @@ class TimeoutParsingTests(SynchronousTestCase):
             with self.assertRaises(CommandError) as caught:
                 parse_timeout(negative, NOW_MS)
             self.assertIn(b"negative", caught.exception.reply)
+
+
+_KEYS = ["a", "b", "c"]
+_BLOCKING = st.one_of(
+    st.lists(st.sampled_from(_KEYS), min_size=1, max_size=2).map(lambda ks: ["BLPOP", *ks, "1"]),
+    st.sampled_from(_KEYS).map(lambda k: ["BRPOP", k, "0"]),
+    st.tuples(st.sampled_from(_KEYS), st.sampled_from(_KEYS)).map(
+        lambda t: ["BLMOVE", t[0], t[1], "LEFT", "RIGHT", "0"]
+    ),
+    st.sampled_from(_KEYS).map(lambda k: ["BLMPOP", "2", "1", k, "x", "LEFT", "COUNT", "2"]),
+)
+_WRITES = st.one_of(
+    st.tuples(st.sampled_from(_KEYS), st.lists(st.sampled_from("uvw"), min_size=1, max_size=3))
+    .map(lambda t: ["RPUSH", t[0], *t[1]]),
+    st.sampled_from(_KEYS).map(lambda k: ["LPOP", k]),
+    st.tuples(st.sampled_from(_KEYS), st.sampled_from(_KEYS)).map(lambda t: ["RENAME", *t]),
+)  # fmt: skip
+
+
+class BlockingReplayProperty(SynchronousTestCase):
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, 3), st.one_of(_BLOCKING, _WRITES)), max_size=30))
+    def test_served_pops_replay_to_the_same_data(self, steps: list[tuple[int, list[str]]]) -> None:
+        clock = Clock()
+        clock.advance(NOW_MS / 1000)
+        server = Server(Config(), clock)
+        clients = []
+        for _ in range(4):
+            protocol = ClientProtocol(server)
+            protocol.makeConnection(StringTransport())
+            clients.append(protocol)
+        for who, argv in steps:
+            clients[who].dataReceived(encode_command([part.encode() for part in argv]))
+            clock.advance(0.3)
+        log = server.log
+        replica = Harness()
+        applier = StreamApplier(replica.server)
+        applier.feed(log.read(log.start_offset, log.end_offset - log.start_offset))
+        self.assertEqual(applier.errors, 0)
+        self.assertEqual(dataset_digest(replica.server.keyspace), dataset_digest(server.keyspace))
