@@ -21,6 +21,7 @@ counts = st.integers(-5, 20).map(lambda n: b"%d" % n)
 # Relative TTLs of two seconds or more: the replay property advances its clock past them,
 # while a real-time sequence against redis-server ends long before any of them expires.
 ttl_seconds = st.integers(2, 5).map(lambda n: b"%d" % n)
+_SIDES = st.sampled_from([b"LEFT", b"RIGHT", b"left"])
 far_times_ms = st.integers(FAR_FUTURE_MS, FAR_FUTURE_MS + 10**6).map(lambda n: b"%d" % n)
 fields = st.sampled_from([b"f", b"g", b"10", b"", b"a\x00b"])
 # A value past hash-max-listpack-value (64) converts a hash to a hash table.
@@ -153,6 +154,36 @@ _CANDIDATES: dict[bytes, st.SearchStrategy[list[bytes]]] = {
     b"spop": st.tuples(keys, st.sampled_from([[], [], [b"0"], [b"2"], [b"5"], [b"30"]])).map(
         lambda t: [b"SPOP", t[0], *t[1]]
     ),
+    # Lists (t_list.c); the blocking forms run here as their immediate forms.
+    b"lpush": st.tuples(keys, st.lists(values, min_size=1, max_size=3)).map(
+        lambda t: [b"LPUSH", t[0], *t[1]]
+    ),
+    b"rpush": st.tuples(keys, st.lists(values, min_size=1, max_size=3)).map(
+        lambda t: [b"RPUSH", t[0], *t[1]]
+    ),
+    b"lpushx": st.tuples(keys, values).map(lambda t: [b"LPUSHX", *t]),
+    b"rpushx": st.tuples(keys, values).map(lambda t: [b"RPUSHX", *t]),
+    b"lpop": st.tuples(keys, st.sampled_from([[], [b"0"], [b"2"]])).map(
+        lambda t: [b"LPOP", t[0], *t[1]]
+    ),
+    b"rpop": st.tuples(keys, st.sampled_from([[], [b"1"], [b"5"]])).map(
+        lambda t: [b"RPOP", t[0], *t[1]]
+    ),
+    b"lset": st.tuples(keys, counts, values).map(lambda t: [b"LSET", *t]),
+    b"linsert": st.tuples(keys, st.sampled_from([b"BEFORE", b"AFTER"]), values, values).map(
+        lambda t: [b"LINSERT", *t]
+    ),
+    b"lrem": st.tuples(keys, st.integers(-2, 2), values).map(
+        lambda t: [b"LREM", t[0], b"%d" % t[1], t[2]]
+    ),
+    b"ltrim": st.tuples(keys, counts, counts).map(lambda t: [b"LTRIM", *t]),
+    b"lmove": st.tuples(keys, keys, _SIDES, _SIDES).map(lambda t: [b"LMOVE", *t]),
+    b"rpoplpush": st.tuples(keys, keys).map(lambda t: [b"RPOPLPUSH", *t]),
+    b"lmpop": st.tuples(st.lists(keys, min_size=1, max_size=3), _SIDES, counts).map(
+        lambda t: [b"LMPOP", b"%d" % len(t[0]), *t[0], t[1], b"COUNT", t[2]]
+    ),
+    b"blpop": st.lists(keys, min_size=1, max_size=2).map(lambda ks: [b"BLPOP", *ks, b"0.01"]),
+    b"blmove": st.tuples(keys, keys, _SIDES, _SIDES).map(lambda t: [b"BLMOVE", *t, b"0.01"]),
 }
 # Commands whose effect is a random choice: fine where one server's log is replayed,
 # not where two servers run the same sequence and compare their data.

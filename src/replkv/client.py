@@ -12,6 +12,7 @@ from replkv import reply
 from replkv.keyspace.watch import WatchedKeys
 
 if TYPE_CHECKING:
+    from replkv.blocking import BlockedClient
     from replkv.commands.table import Command
     from replkv.keyspace.database import Database
     from replkv.server import Server
@@ -47,6 +48,8 @@ class Client:
         self.closing = False
         # The command CLIENT PAUSE holds back, if any: the client counts as blocked.
         self.paused_argv: list[bytes] | None = None
+        # Blocked by BLPOP and friends: its entry in the server's Blocking, else None.
+        self.blocked: BlockedClient | None = None
         self.kind = "normal"
         # Pub/Sub subscriptions, in subscription order (kept by replkv.pubsub.PubSub);
         # `subscribed` is Redis's CLIENT_PUBSUB: any of them is non-empty.
@@ -89,6 +92,9 @@ class Client:
 
     def resume(self) -> None:
         """Run the command CLIENT PAUSE held back (connections only)."""
+
+    def unblocked(self) -> None:
+        """A blocking command was answered: go on with the commands that followed it."""
 
     def address(self) -> str:
         """Peer address as Redis prints it (ip:port)."""

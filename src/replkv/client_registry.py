@@ -56,6 +56,8 @@ class ClientRegistry:
     def remove(self, client: Client) -> None:
         """A client is gone: forget it, its WATCHes, MONITOR and Pub/Sub subscriptions."""
         self.clients.pop(client.id, None)
+        if client.blocked is not None:
+            client.blocked.owner.unblock(client, None, resume=False)
         client.unwatch_all()
         self.stop_monitor(client)
         if client.subscribed and self.pubsub is not None:
@@ -87,6 +89,7 @@ class ClientRegistry:
                 and not client.is_master_link
                 and not client.monitor
                 and client.paused_argv is None  # blocked clients are not idle
+                and client.blocked is None
                 and now - client.last_interaction > limit
             ):
                 client.kill()

@@ -77,8 +77,8 @@ class ClientProtocol(Client, Protocol):
     def process(self, held: list[bytes] | None = None) -> None:
         """Run `held` (a command CLIENT PAUSE kept back), then every complete command
         buffered, and write all replies at once."""
-        if self.paused_argv is not None:
-            return  # held by CLIENT PAUSE: resume() picks up from here
+        if self.paused_argv is not None or self.blocked is not None:
+            return  # held by CLIENT PAUSE or blocked: resume() / unblocked() pick up
         self._in_read = True
         out = self._out
         server = self.server
@@ -115,6 +115,8 @@ class ClientProtocol(Client, Protocol):
                         self.reply_skip = False  # CLIENT REPLY OFF / SKIP: dropped
                         continue
                     out.append(result)
+                elif self.blocked is not None:
+                    break  # BLPOP & co: the rest waits until the client is unblocked
         finally:
             self._in_read = False
         self.flush()
@@ -126,6 +128,15 @@ class ClientProtocol(Client, Protocol):
             return
         self.paused_argv = None
         self.process(held=argv)
+
+    def unblocked(self) -> None:
+        """Read on after a blocking command, at the next reactor turn as Redis's
+        processUnblockedClients() does (not inside the writer's command)."""
+        self.server.clock.callLater(0, self._read_on)
+
+    def _read_on(self) -> None:
+        if self.transport is not None and not self.closing and self.blocked is None:
+            self.process()
 
     def flush(self) -> None:
         """Write the replies gathered so far; close if the client is to be closed."""

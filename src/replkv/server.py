@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from twisted.internet.interfaces import IReactorTime
 
 from replkv import errors, reply
+from replkv.blocking import Blocking
 from replkv.client_registry import ClientRegistry
 from replkv.commands.debug import protected_refusal
 from replkv.commands.pubsub import ALLOWED_WHEN_SUBSCRIBED, subscribed_refusal
@@ -72,6 +73,7 @@ class Server:
         )
         self.pubsub = pubsub or PubSub()
         self.clients = ClientRegistry(clock, self.keyspace, self.commands, self.stats, self.pubsub)
+        self.blocking = Blocking(self)
         self.replication = replication or ReplicationIds()
         self.start_time = clock.seconds()
         self.start_monotonic = time.monotonic()
@@ -177,6 +179,8 @@ class Server:
                 propagator.log.append(encode_command(unit[0][1]))
             else:
                 propagator.flush()
+        if self.keyspace.ready and not propagator.depth:
+            self.blocking.serve_ready()  # handleClientsBlockedOnKeys()
         return result
 
     # -- propagation -----------------------------------------------------------------

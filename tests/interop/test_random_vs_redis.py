@@ -503,8 +503,32 @@ class Generator:
             return [b"CLIENT", self.case(b"bogus"), *self.keys(0, 1)]
         return [b"HELLO", r.choice([b"4", b"x", b"0"])]
 
+    def c_lists(self) -> list[bytes]:
+        r = self.rnd
+        side = [b"LEFT", b"RIGHT", b"left", b"middle"]
+        index = [b"0", b"-1", b"2", b"-3", b"100", b"x"]
+        forms: list[list[bytes]] = [
+            [r.choice([b"LPUSH", b"RPUSH", b"LPUSHX", b"RPUSHX"]), self.key(), *self.keys(1, 3)],
+            [r.choice([b"LPOP", b"RPOP"]), self.key(), *r.choice([[], [b"0"], [b"2"], [b"-1"]])],
+            [b"LRANGE", self.key(), r.choice(index), r.choice(index)],
+            [b"LINDEX", self.key(), r.choice(index)],
+            [b"LSET", self.key(), r.choice(index), self.value()],
+            [b"LINSERT", self.key(), r.choice([b"BEFORE", b"after", b"x"]), *self.keys(2, 2)],
+            [b"LREM", self.key(), r.choice(index), self.key()],
+            [b"LTRIM", self.key(), r.choice(index), r.choice(index)],
+            [b"LPOS", self.key(), self.key(), *r.choice([[], [b"RANK", b"-1"], [b"COUNT", b"0"]])],
+            [b"LMOVE", self.key(), self.key(), r.choice(side), r.choice(side)],
+            [b"RPOPLPUSH", self.key(), self.key()],
+            [b"LMPOP", b"2", *self.keys(2, 2), r.choice(side), b"COUNT", r.choice(index)],
+            [b"LLEN", self.key()],
+            [r.choice([b"BLPOP", b"BRPOP"]), *self.keys(1, 2), b"0.01"],
+        ]
+        return r.choice(forms)
+
     def plain(self) -> Command:
         """One command of any family, with its normaliser; sometimes of the wrong arity."""
+        if self.rnd.random() < 0.15:
+            return self.normalised(self.c_lists())
         roll = self.rnd.random()
         if roll < 0.4:
             argv = self.c_strings() if self.rnd.random() < 0.7 else self.c_zsets()

@@ -8,6 +8,7 @@ CLIENT LIST shows a stable stand-in: the client id + 7. Memory and buffer fields
 from __future__ import annotations
 
 from replkv import errors, reply
+from replkv.blocking import UNBLOCKED_BY_CLIENT
 from replkv.client import Client
 from replkv.commands.args import LLONG_MAX, parse_int
 from replkv.commands.table import container, subcommand
@@ -139,7 +140,7 @@ def _flags(client: Client, fields: dict[str, int | str]) -> str:
         flags += "P"
     if client.multi is not None:
         flags += "x"
-    if getattr(client, "paused_argv", None) is not None:
+    if getattr(client, "paused_argv", None) is not None or client.blocked is not None:
         flags += "b"
     if client.watches.dirty:
         flags += "d"
@@ -374,8 +375,15 @@ def client_unblock(client: Client, argv: list[bytes]) -> bytes:
         return subcommand_syntax(argv)
     if len(argv) == 4 and argv[3].lower() not in (b"timeout", b"error"):
         return UNBLOCK_REASON
-    parse_int(argv[2])
-    return reply.ZERO  # no command blocks a client yet (CLIENT PAUSE holds are not blocks)
+    target = client.server.clients.clients.get(parse_int(argv[2]))
+    if target is None or target.blocked is None:
+        return reply.ZERO  # CLIENT PAUSE holds are not blocks
+    blocking = client.server.blocking
+    if len(argv) == 4 and argv[3].lower() == b"error":
+        blocking.unblock(target, UNBLOCKED_BY_CLIENT)
+    else:
+        blocking.unblock(target, blocking.timeout_reply(target))
+    return reply.ONE
 
 
 @subcommand("client", "tracking", -3, "noscript loading stale", group="connection")

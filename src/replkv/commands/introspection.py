@@ -106,12 +106,32 @@ RW_ACCESS_DELETE = ("RW", "access", "delete")
 OW_UPDATE = ("OW", "update")
 OW_INSERT = ("OW", "insert")
 RO = ("RO",)
+RW_INSERT = ("RW", "insert")
+RW_DELETE = ("RW", "delete")
 
 # Key spec flags (the commands' JSON in Redis 7.0) where they are not the default
 # for the command's flags, one tuple per spec; a command with several specs has
 # one key per spec, at consecutive positions (RENAME: source, then target).
 KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "append": (("RW", "insert"),),
+    "blmove": (RW_ACCESS_DELETE, RW_INSERT),
+    "blmpop": (RW_ACCESS_DELETE,),
+    "blpop": (RW_ACCESS_DELETE,),
+    "brpop": (RW_ACCESS_DELETE,),
+    "brpoplpush": (RW_ACCESS_DELETE, RW_INSERT),
+    "linsert": (RW_INSERT,),
+    "llen": (RO,),
+    "lmove": (RW_ACCESS_DELETE, RW_INSERT),
+    "lmpop": (RW_ACCESS_DELETE,),
+    "lpop": (RW_ACCESS_DELETE,),
+    "lpush": (RW_INSERT,),
+    "lpushx": (RW_INSERT,),
+    "lrem": (RW_DELETE,),
+    "ltrim": (RW_DELETE,),
+    "rpop": (RW_ACCESS_DELETE,),
+    "rpoplpush": (RW_ACCESS_DELETE, RW_INSERT),
+    "rpush": (RW_INSERT,),
+    "rpushx": (RW_INSERT,),
     "copy": (("RO", "access"), OW_UPDATE),
     "decr": (RW_ACCESS_UPDATE,),
     "decrby": (RW_ACCESS_UPDATE,),
@@ -179,6 +199,8 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
 # "keynum" find_keys, as (begin_search index, keynumidx, firstkey, keystep); any
 # specs before it are ranges from the legacy first/last/step (ZUNIONSTORE's target).
 KEYNUM_SPECS: dict[str, tuple[int, int, int, int]] = {
+    "blmpop": (2, 0, 1, 1),
+    "lmpop": (1, 0, 1, 1),
     "sintercard": (1, 0, 1, 1),
     "zdiff": (1, 0, 1, 1),
     "zdiffstore": (2, 0, 1, 1),

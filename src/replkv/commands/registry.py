@@ -18,6 +18,7 @@ __all__ = ["COMMANDS", "CommandTable", "load"]
 FAMILIES = (
     "connection",
     "strings",
+    "lists",
     "keys",
     "hashes",
     "sets",

@@ -28,7 +28,7 @@ class KeyObserver(Protocol):
 class Database:
     """One numbered database (SELECT n)."""
 
-    __slots__ = ("id", "data", "expires", "observed", "keyspace", "id_bytes", "stats")
+    __slots__ = ("id", "data", "expires", "observed", "blocking", "keyspace", "id_bytes", "stats")
 
     def __init__(self, db_id: int, keyspace: Keyspace, stats: Stats) -> None:
         self.id = db_id
@@ -38,6 +38,9 @@ class Database:
         # Observed keys → their observers (multi.c: watched_keys). Mutations test this
         # dict before signalling, so a database nobody watches pays one truth test.
         self.observed: dict[bytes, list[KeyObserver]] = {}
+        # Keys clients are blocked on → the blocked entries, first blocked first
+        # (db->blocking_keys; see replkv/blocking.py). Stores test it like `observed`.
+        self.blocking: dict[bytes, list[Any]] = {}
         self.keyspace = keyspace
         self.stats = stats
 
@@ -123,6 +126,8 @@ class Database:
             self.expires.pop(key, None)
         if self.observed:
             self.signal_modified(key)
+        if self.blocking and key in self.blocking:
+            self.keyspace.ready[(self, key)] = None  # db.c: dbAdd()'s signalKeyAsReady()
 
     def replace(self, key: bytes, value: Any) -> None:
         """Give an existing key a new value, keeping its TTL (APPEND, INCR, …)."""
@@ -194,6 +199,12 @@ class Database:
         if observers:
             for observer in list(observers):
                 observer.key_modified(self, key)
+
+    def signal_ready_keys(self) -> None:
+        """db.c: scanDatabaseForReadyKeys(): every blocked-on key that now exists."""
+        for key in self.blocking:
+            if key in self.data:
+                self.keyspace.ready[(self, key)] = None
 
     def signal_swapped(self, other: Database, now_ms: int) -> None:
         """SWAPDB: this database is about to hold other's keys; tell every observer."""

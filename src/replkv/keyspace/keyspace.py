@@ -37,6 +37,9 @@ class Keyspace:
         # Called as (db, key) when store() creates a key (dbAdd()'s `new` notification);
         # None while nobody listens, so store() pays one test.
         self.key_created: Callable[[Database, bytes], None] | None = None
+        # Keys written while clients were blocked on them, in signal order
+        # (server.ready_keys); served after the running unit (replkv/blocking.py).
+        self.ready: dict[tuple[Database, bytes], None] = {}
 
     def now_ms(self) -> int:
         """The current time in ms, as expiry sees it."""
@@ -54,3 +57,7 @@ class Keyspace:
         second.signal_swapped(first, now)
         first.data, second.data = second.data, first.data
         first.expires, second.expires = second.expires, first.expires
+        if first.blocking:
+            first.signal_ready_keys()
+        if second.blocking:
+            second.signal_ready_keys()
