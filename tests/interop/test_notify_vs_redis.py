@@ -186,3 +186,42 @@ class NotifyVsRedisTests(DifferentialCase, SynchronousTestCase):
             listeners,
         )
         self.assertSameReplies([["DEBUG", "SET-ACTIVE-EXPIRE", "1"]])
+
+    def test_hash_commands(self) -> None:
+        self.configure("KEAn")
+        self.assertSameNotifications(
+            [
+                ["HSET", "h", "f1", "v1"],
+                ["HSET", "h", "f1", "v1"],  # unchanged: still `hset`
+                ["HSET", "h", "f1"],  # arity error
+                ["HMSET", "h", "f2", "v2", "f3", "v3"],
+                ["HSETNX", "h", "f1", "x"],
+                ["HSETNX", "h", "f4", "v4"],
+                ["HSETNX", "h2", "f", "v"],
+                ["HINCRBY", "h", "n", "5"],
+                ["HINCRBY", "h", "n", "-5"],
+                ["HINCRBY", "h", "f1", "1"],
+                ["HINCRBY", "h", "n", "x"],
+                ["HINCRBY", "h", "n", "9223372036854775807"],
+                ["HINCRBY", "h", "n", "9223372036854775807"],
+                ["HINCRBY", "h3", "n", "1"],
+                ["HINCRBYFLOAT", "h", "fl", "1.5"],
+                ["HINCRBYFLOAT", "h", "f1", "1"],
+                ["HINCRBYFLOAT", "h", "fl", "inf"],
+                ["HINCRBYFLOAT", "h4", "fl", "0"],
+                ["HGET", "h", "f1"],
+                ["HGETALL", "h2"],
+                ["HDEL", "h", "nope"],
+                ["HDEL", "missing", "f"],
+                ["HDEL", "h", "f1", "f2", "nope"],
+                ["HDEL", "h", "f3", "f4", "n", "fl", "n", "more"],
+                ["HDEL", "h", "f3"],
+                ["HDEL", "h2", "f"],
+                ["SET", "s", "v"],
+                ["HSET", "s", "f", "v"],
+                ["HDEL", "s", "f"],
+                ["HINCRBY", "s", "f", "1"],
+                ["HSET", "h5", "a", "1", "b", "2", "a", "3"],
+                ["HINCRBYFLOAT", "h5", "b", "-2"],
+            ]
+        )
