@@ -225,3 +225,69 @@ class NotifyVsRedisTests(DifferentialCase, SynchronousTestCase):
                 ["HINCRBYFLOAT", "h5", "b", "-2"],
             ]
         )
+
+    def test_set_commands(self) -> None:
+        self.configure("KEAn")
+        self.assertSameNotifications(
+            [
+                ["SADD", "s", "a", "b", "c"],
+                ["SADD", "s", "a"],  # nothing added: no event
+                ["SADD", "s", "a", "d", "d"],
+                ["SREM", "s", "nope"],
+                ["SREM", "missing", "a"],
+                ["SREM", "s", "a", "nope"],
+                ["SISMEMBER", "s", "b"],
+                ["SMEMBERS", "s"],
+                ["SMOVE", "s", "s", "b"],  # same set: nothing
+                ["SMOVE", "s", "s", "nope"],
+                ["SMOVE", "s", "t", "nope"],
+                ["SMOVE", "missing", "t", "b"],
+                ["SMOVE", "s", "t", "b"],  # `srem` on s, `new` and `sadd` on t
+                ["SADD", "u", "c"],
+                ["SMOVE", "s", "u", "c"],  # already in u: no `sadd`
+                ["SADD", "s", "c", "x"],
+                ["SMOVE", "s", "u", "d"],
+                ["SMOVE", "s", "u", "x"],
+                ["SMOVE", "s", "t", "c"],  # empties s: `srem`, `del`, then `sadd`
+                ["SADD", "one", "m"],
+                ["SMOVE", "one", "fresh", "m"],  # `del` of one, then `new` fresh
+                ["SET", "str", "v"],
+                ["SMOVE", "t", "str", "b"],
+                ["SADD", "str", "a"],
+                ["SPOP", "missing"],
+                ["SADD", "p", "1"],
+                ["SPOP", "p"],  # `spop`, `del`
+                ["SADD", "p", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
+                ["SPOP", "p", "0"],
+                ["SPOP", "missing", "3"],
+                ["SPOP", "p", "-1"],
+                ["SPOP", "p", "1"],
+                ["SPOP", "p", "8"],  # one left: the kept member forms a new set
+                ["SPOP", "p", "5"],  # the whole set: `spop`, `del`
+                ["SADD", "p", "1", "2", "3"],
+                ["SPOP", "p", "3"],
+                ["SADD", "a", "1", "2", "3"],
+                ["SADD", "b", "2", "3", "4"],
+                ["SINTERSTORE", "d", "a", "b"],
+                ["SINTERSTORE", "d", "a", "b"],  # overwrite
+                ["SINTERSTORE", "d", "a", "missing"],  # empty result: `del` d
+                ["SINTERSTORE", "d", "a", "missing"],  # nothing to delete
+                ["SADD", "c", "9"],
+                ["SINTERSTORE", "d", "a", "c"],
+                ["SINTERSTORE", "a", "a", "b"],  # destination among the sources
+                ["SUNIONSTORE", "d", "a", "b"],
+                ["SUNIONSTORE", "d", "a", "b"],
+                ["SUNIONSTORE", "e", "missing", "missing2"],
+                ["SUNIONSTORE", "d", "missing"],
+                ["SDIFFSTORE", "d", "b", "a"],
+                ["SDIFFSTORE", "d", "a", "b"],
+                ["SDIFFSTORE", "d", "b", "b"],
+                ["SDIFFSTORE", "d", "missing", "b"],
+                ["SET", "str2", "v"],
+                ["SUNIONSTORE", "str2", "b"],  # replaces a string
+                ["SINTERSTORE", "d", "str"],
+                ["SUNIONSTORE", "d", "b", "str"],
+                ["SINTERCARD", "2", "a", "b"],
+                ["SUNION", "a", "b"],
+            ]
+        )
