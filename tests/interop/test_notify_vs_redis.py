@@ -186,3 +186,206 @@ class NotifyVsRedisTests(DifferentialCase, SynchronousTestCase):
             listeners,
         )
         self.assertSameReplies([["DEBUG", "SET-ACTIVE-EXPIRE", "1"]])
+
+    def test_hash_commands(self) -> None:
+        self.configure("KEAn")
+        self.assertSameNotifications(
+            [
+                ["HSET", "h", "f1", "v1"],
+                ["HSET", "h", "f1", "v1"],  # unchanged: still `hset`
+                ["HSET", "h", "f1"],  # arity error
+                ["HMSET", "h", "f2", "v2", "f3", "v3"],
+                ["HSETNX", "h", "f1", "x"],
+                ["HSETNX", "h", "f4", "v4"],
+                ["HSETNX", "h2", "f", "v"],
+                ["HINCRBY", "h", "n", "5"],
+                ["HINCRBY", "h", "n", "-5"],
+                ["HINCRBY", "h", "f1", "1"],
+                ["HINCRBY", "h", "n", "x"],
+                ["HINCRBY", "h", "n", "9223372036854775807"],
+                ["HINCRBY", "h", "n", "9223372036854775807"],
+                ["HINCRBY", "h3", "n", "1"],
+                ["HINCRBYFLOAT", "h", "fl", "1.5"],
+                ["HINCRBYFLOAT", "h", "f1", "1"],
+                ["HINCRBYFLOAT", "h", "fl", "inf"],
+                ["HINCRBYFLOAT", "h4", "fl", "0"],
+                ["HGET", "h", "f1"],
+                ["HGETALL", "h2"],
+                ["HDEL", "h", "nope"],
+                ["HDEL", "missing", "f"],
+                ["HDEL", "h", "f1", "f2", "nope"],
+                ["HDEL", "h", "f3", "f4", "n", "fl", "n", "more"],
+                ["HDEL", "h", "f3"],
+                ["HDEL", "h2", "f"],
+                ["SET", "s", "v"],
+                ["HSET", "s", "f", "v"],
+                ["HDEL", "s", "f"],
+                ["HINCRBY", "s", "f", "1"],
+                ["HSET", "h5", "a", "1", "b", "2", "a", "3"],
+                ["HINCRBYFLOAT", "h5", "b", "-2"],
+            ]
+        )
+
+    def test_set_commands(self) -> None:
+        self.configure("KEAn")
+        self.assertSameNotifications(
+            [
+                ["SADD", "s", "a", "b", "c"],
+                ["SADD", "s", "a"],  # nothing added: no event
+                ["SADD", "s", "a", "d", "d"],
+                ["SREM", "s", "nope"],
+                ["SREM", "missing", "a"],
+                ["SREM", "s", "a", "nope"],
+                ["SISMEMBER", "s", "b"],
+                ["SMEMBERS", "s"],
+                ["SMOVE", "s", "s", "b"],  # same set: nothing
+                ["SMOVE", "s", "s", "nope"],
+                ["SMOVE", "s", "t", "nope"],
+                ["SMOVE", "missing", "t", "b"],
+                ["SMOVE", "s", "t", "b"],  # `srem` on s, `new` and `sadd` on t
+                ["SADD", "u", "c"],
+                ["SMOVE", "s", "u", "c"],  # already in u: no `sadd`
+                ["SADD", "s", "c", "x"],
+                ["SMOVE", "s", "u", "d"],
+                ["SMOVE", "s", "u", "x"],
+                ["SMOVE", "s", "t", "c"],  # empties s: `srem`, `del`, then `sadd`
+                ["SADD", "one", "m"],
+                ["SMOVE", "one", "fresh", "m"],  # `del` of one, then `new` fresh
+                ["SET", "str", "v"],
+                ["SMOVE", "t", "str", "b"],
+                ["SADD", "str", "a"],
+                ["SPOP", "missing"],
+                ["SADD", "p", "1"],
+                ["SPOP", "p"],  # `spop`, `del`
+                ["SADD", "p", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"],
+                ["SPOP", "p", "0"],
+                ["SPOP", "missing", "3"],
+                ["SPOP", "p", "-1"],
+                ["SPOP", "p", "1"],
+                ["SPOP", "p", "8"],  # one left: the kept member forms a new set
+                ["SPOP", "p", "5"],  # the whole set: `spop`, `del`
+                ["SADD", "p", "1", "2", "3"],
+                ["SPOP", "p", "3"],
+                ["SADD", "a", "1", "2", "3"],
+                ["SADD", "b", "2", "3", "4"],
+                ["SINTERSTORE", "d", "a", "b"],
+                ["SINTERSTORE", "d", "a", "b"],  # overwrite
+                ["SINTERSTORE", "d", "a", "missing"],  # empty result: `del` d
+                ["SINTERSTORE", "d", "a", "missing"],  # nothing to delete
+                ["SADD", "c", "9"],
+                ["SINTERSTORE", "d", "a", "c"],
+                ["SINTERSTORE", "a", "a", "b"],  # destination among the sources
+                ["SUNIONSTORE", "d", "a", "b"],
+                ["SUNIONSTORE", "d", "a", "b"],
+                ["SUNIONSTORE", "e", "missing", "missing2"],
+                ["SUNIONSTORE", "d", "missing"],
+                ["SDIFFSTORE", "d", "b", "a"],
+                ["SDIFFSTORE", "d", "a", "b"],
+                ["SDIFFSTORE", "d", "b", "b"],
+                ["SDIFFSTORE", "d", "missing", "b"],
+                ["SET", "str2", "v"],
+                ["SUNIONSTORE", "str2", "b"],  # replaces a string
+                ["SINTERSTORE", "d", "str"],
+                ["SUNIONSTORE", "d", "b", "str"],
+                ["SINTERCARD", "2", "a", "b"],
+                ["SUNION", "a", "b"],
+            ]
+        )
+
+    def test_sorted_set_commands(self) -> None:
+        self.configure("KEAn")
+        self.assertSameNotifications(
+            [
+                ["ZADD", "z", "1", "a", "2", "b"],
+                ["ZADD", "z", "1", "a"],  # changes nothing: no event
+                ["ZADD", "z", "CH", "1", "a", "2", "b"],
+                ["ZADD", "z", "NX", "5", "a"],
+                ["ZADD", "z", "XX", "5", "c"],
+                ["ZADD", "missing", "XX", "5", "c"],
+                ["ZADD", "z", "XX", "5", "a"],
+                ["ZADD", "z", "GT", "1", "a"],
+                ["ZADD", "z", "LT", "1", "a"],
+                ["ZADD", "z", "GT", "CH", "3", "a", "0", "b"],
+                ["ZADD", "z", "NX", "3", "a", "4", "d"],
+                ["ZADD", "z", "3", "e", "3", "e"],
+                ["ZADD", "z", "INCR", "1", "a"],  # `zincr`, not `zadd`
+                ["ZADD", "z", "INCR", "0", "a"],  # score unchanged: no event
+                ["ZADD", "z", "NX", "INCR", "1", "a"],
+                ["ZADD", "z", "XX", "INCR", "1", "nope"],
+                ["ZADD", "z", "GT", "INCR", "-1", "a"],
+                ["ZADD", "z", "INCR", "1", "f"],
+                ["ZADD", "z", "INCR", "1", "a", "2", "b"],
+                ["ZADD", "z", "x", "a"],
+                ["ZADD", "z", "NX", "XX", "1", "a"],
+                ["ZADD", "z2", "INCR", "5", "a"],
+                ["ZINCRBY", "z", "2", "b"],
+                ["ZINCRBY", "z", "0", "b"],
+                ["ZINCRBY", "z", "1", "g"],
+                ["ZINCRBY", "z3", "1", "g"],
+                ["ZADD", "z", "inf", "h"],
+                ["ZINCRBY", "z", "-inf", "h"],  # NaN: error, no event
+                ["ZINCRBY", "z", "x", "h"],
+                ["SET", "str", "v"],
+                ["ZADD", "str", "1", "a"],
+                ["ZINCRBY", "str", "1", "a"],
+                ["ZREM", "z", "nope"],
+                ["ZREM", "missing", "a"],
+                ["ZREM", "z", "a", "nope", "a"],
+                ["ZREM", "z2", "a"],  # emptied: `zrem`, `del`
+                ["ZSCORE", "z", "b"],
+                ["ZRANGE", "z", "0", "-1"],
+                ["ZREMRANGEBYRANK", "z", "100", "200"],
+                ["ZREMRANGEBYRANK", "missing", "0", "-1"],
+                ["ZREMRANGEBYRANK", "z", "0", "0"],
+                ["ZREMRANGEBYSCORE", "z", "(100", "200"],
+                ["ZREMRANGEBYSCORE", "z", "-inf", "(3"],
+                ["ZREMRANGEBYSCORE", "z", "x", "1"],
+                ["ZADD", "lex", "0", "a", "0", "b", "0", "c", "0", "d"],
+                ["ZREMRANGEBYLEX", "lex", "[x", "[z"],
+                ["ZREMRANGEBYLEX", "lex", "[a", "(c"],
+                ["ZREMRANGEBYLEX", "lex", "a", "c"],
+                ["ZREMRANGEBYLEX", "lex", "-", "+"],  # emptied
+                ["ZREMRANGEBYRANK", "z3", "0", "-1"],
+                ["ZREMRANGEBYSCORE", "z", "-inf", "+inf"],
+                ["ZADD", "p", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"],
+                ["ZPOPMIN", "missing"],
+                ["ZPOPMIN", "p", "0"],
+                ["ZPOPMIN", "p", "-1"],
+                ["ZPOPMIN", "p"],
+                ["ZPOPMAX", "p"],
+                ["ZPOPMIN", "p", "2"],  # one `zpopmin` for both
+                ["ZPOPMAX", "p", "5"],  # emptied: `zpopmax`, `del`
+                ["ZADD", "p", "1", "a", "2", "b", "3", "c"],
+                ["ZMPOP", "2", "missing", "p", "MIN", "COUNT", "2"],
+                ["ZMPOP", "1", "p", "MAX"],  # emptied
+                ["ZMPOP", "1", "p", "MAX"],
+                ["ZADD", "a", "1", "x", "2", "y", "3", "z"],
+                ["ZADD", "b", "5", "y", "6", "w"],
+                ["ZUNIONSTORE", "d", "2", "a", "b"],
+                ["ZUNIONSTORE", "d", "2", "a", "b", "WEIGHTS", "1", "2"],
+                ["ZINTERSTORE", "d", "2", "a", "b"],
+                ["ZINTERSTORE", "d", "2", "a", "missing"],  # empty result: `del` d
+                ["ZINTERSTORE", "d", "2", "a", "missing"],
+                ["ZDIFFSTORE", "d", "2", "a", "b"],
+                ["ZDIFFSTORE", "d", "2", "a", "a"],
+                ["ZDIFFSTORE", "e", "1", "missing"],
+                ["ZUNIONSTORE", "e", "1", "missing"],
+                ["SADD", "s", "x", "q"],
+                ["ZINTERSTORE", "e", "2", "a", "s"],  # a plain set as input
+                ["ZUNIONSTORE", "a", "2", "a", "b"],  # destination among the sources
+                ["ZUNIONSTORE", "str", "1", "b"],  # replaces a string
+                ["ZUNIONSTORE", "d", "1", "str"],
+                ["ZUNIONSTORE", "d", "2", "a", "b", "AGGREGATE", "nope"],
+                ["ZRANGESTORE", "r", "a", "0", "1"],
+                ["ZRANGESTORE", "r", "a", "0", "-1"],
+                ["ZRANGESTORE", "r", "a", "(100", "+inf", "BYSCORE"],  # empty: `del` r
+                ["ZRANGESTORE", "r", "a", "(100", "+inf", "BYSCORE"],
+                ["ZRANGESTORE", "r", "missing", "0", "-1"],
+                ["ZRANGESTORE", "r", "a", "[x", "+", "BYLEX", "LIMIT", "0", "1"],
+                ["ZRANGESTORE", "r", "a", "+inf", "-inf", "BYSCORE", "REV"],
+                ["ZRANGESTORE", "r", "str", "0", "-1"],
+                ["ZRANGESTORE", "a", "a", "0", "0"],
+                ["ZINTERCARD", "2", "a", "b"],
+                ["ZUNION", "2", "a", "b"],
+            ]
+        )

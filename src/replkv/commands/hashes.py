@@ -21,6 +21,7 @@ from replkv.config import Config
 from replkv.errors import CommandError
 from replkv.glob import compile_glob
 from replkv.keyspace.hashes import Hash, scan_batch
+from replkv.notify import NOTIFY_GENERIC, NOTIFY_HASH, notify
 
 HASH_NOT_INTEGER = errors.err("hash value is not an integer")
 HASH_NOT_FLOAT = errors.err("hash value is not a float")
@@ -87,7 +88,9 @@ def _set_fields(client: Client, argv: list[bytes]) -> int:
     value.update(zip(argv[2::2], argv[3::2], strict=True))
     _check_size(value, config)
     _store_or_touch(client, key, value, created)
-    client.server.propagate(client.db, argv)
+    server = client.server
+    notify(server, NOTIFY_HASH, b"hset", key, client.db.id)
+    server.propagate(client.db, argv)
     return len(value) - before
 
 
@@ -124,7 +127,9 @@ def hsetnx(client: Client, argv: list[bytes]) -> bytes:
     value[field] = argv[3]
     _check_size(value, config)
     _store_or_touch(client, key, value, created)
-    client.server.propagate(client.db, argv)
+    server = client.server
+    notify(server, NOTIFY_HASH, b"hset", key, client.db.id)
+    server.propagate(client.db, argv)
     return reply.ONE
 
 
@@ -167,11 +172,14 @@ def hdel(client: Client, argv: list[bytes]) -> bytes:
     if not deleted:
         return reply.ZERO
     db = client.db
+    server = client.server
+    notify(server, NOTIFY_HASH, b"hdel", key, db.id)
     if value:
         db.modified(key)
     else:
         db.delete(key)
-    client.server.propagate(db, argv)
+        notify(server, NOTIFY_GENERIC, b"del", key, db.id)
+    server.propagate(db, argv)
     return reply.integer(deleted)
 
 
@@ -267,6 +275,7 @@ def hincrby(client: Client, argv: list[bytes]) -> bytes:
     if not LLONG_MIN <= total <= LLONG_MAX:
         return errors.OVERFLOW
     _set_result(client, key, value, field, b"%d" % total)
+    notify(client.server, NOTIFY_HASH, b"hincrby", key, client.db.id)
     client.server.propagate(client.db, argv)
     return reply.integer(total)
 
@@ -293,6 +302,7 @@ def hincrbyfloat(client: Client, argv: list[bytes]) -> bytes:
         return SUM_NAN_OR_INFINITY
     result = longdouble.format_human(total)
     _set_result(client, key, value, field, result)
+    notify(client.server, NOTIFY_HASH, b"hincrbyfloat", key, client.db.id)
     client.server.propagate(client.db, [b"HSET", key, field, result])
     return b"$%d\r\n%b\r\n" % (len(result), result)
 

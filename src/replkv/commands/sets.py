@@ -17,6 +17,7 @@ from replkv.glob import compile_glob
 from replkv.keyspace import digest
 from replkv.keyspace.sets import SetValue, built_set, set_encoding, would_be_intset
 from replkv.keyspace.values import ENCODINGS, TYPE_NAMES
+from replkv.notify import NOTIFY_GENERIC, NOTIFY_SET, notify
 
 TYPE_NAMES[SetValue] = b"set"
 ENCODINGS[SetValue] = set_encoding
@@ -87,6 +88,7 @@ def sadd(client: Client, argv: list[bytes]) -> bytes:
         if added:
             db.modified(key)
     if added:
+        notify(client.server, NOTIFY_SET, b"sadd", key, db.id)
         client.server.propagate(db, argv)
     return reply.integer(added)
 
@@ -107,11 +109,14 @@ def srem(client: Client, argv: list[bytes]) -> bytes:
             if not value:
                 break
     if deleted:
+        server = client.server
+        notify(server, NOTIFY_SET, b"srem", key, db.id)
         if value:
             db.modified(key)
         else:
             db.delete(key)
-        client.server.propagate(db, argv)
+            notify(server, NOTIFY_GENERIC, b"del", key, db.id)
+        server.propagate(db, argv)
     return reply.integer(deleted)
 
 
@@ -195,11 +200,14 @@ def spop(client: Client, argv: list[bytes]) -> bytes:
         return client.null
     member = value.random_member()
     value.discard(member)
-    client.server.propagate(db, [b"SREM", key, member])
+    server = client.server
+    notify(server, NOTIFY_SET, b"spop", key, db.id)
+    server.propagate(db, [b"SREM", key, member])
     if value:
         db.modified(key)
     else:
         db.delete(key)
+        notify(server, NOTIFY_GENERIC, b"del", key, db.id)
     return reply.bulk(member)
 
 
@@ -212,10 +220,12 @@ def _spop_count(client: Client, argv: list[bytes]) -> bytes:
     if value is None or count == 0:
         return _members_reply([], client.resp)
     size = len(value)
+    notify(client.server, NOTIFY_SET, b"spop", key, db.id)
     if count >= size:
         # Served as SUNION of the one key: a new set's order (numeric when an intset).
         members = _ordered_result(client, value, None)
         db.delete(key)
+        notify(client.server, NOTIFY_GENERIC, b"del", key, db.id)
         client.server.propagate(db, [b"DEL", key])
         return _members_reply(members, client.resp)
     remaining = size - count
@@ -251,17 +261,22 @@ def smove(client: Client, argv: list[bytes]) -> bytes:
     if member not in source:
         return reply.ZERO
     source.discard(member)
+    server = client.server
+    notify(server, NOTIFY_SET, b"srem", source_key, db.id)
     if source:
         db.modified(source_key)
     else:
         db.delete(source_key)
+        notify(server, NOTIFY_GENERIC, b"del", source_key, db.id)
     if target is None:
         target = SetValue()
         target.add_members((member,), _max_entries(client))
         db.store(target_key, target)
+        notify(server, NOTIFY_SET, b"sadd", target_key, db.id)
     elif target.add_members((member,), _max_entries(client)):
         db.modified(target_key)
-    client.server.propagate(db, argv)
+        notify(server, NOTIFY_SET, b"sadd", target_key, db.id)
+    server.propagate(db, argv)
     return reply.ONE
 
 
@@ -293,14 +308,23 @@ def _intersection(sets: list[SetValue]) -> list[bytes]:
     return list(set.intersection(smallest, *others))
 
 
+_STORE_EVENTS = {
+    b"sinterstore": b"sinterstore",
+    b"sunionstore": b"sunionstore",
+    b"sdiffstore": b"sdiffstore",
+}
+
+
 def _store(client: Client, argv: list[bytes], members: set[bytes] | list[bytes],
            hashtable: bool | None = None) -> bytes:  # fmt: skip
     """Replace the destination argv[1] by the result; an empty result deletes it."""
     db = client.db
+    server = client.server
     target = argv[1]
     if not members:
         if db.delete(target):
-            client.server.propagate(db, argv)
+            notify(server, NOTIFY_GENERIC, b"del", target, db.id)
+            server.propagate(db, argv)
         return reply.ZERO
     if hashtable is None:
         result = built_set(members, _max_entries(client))
@@ -308,7 +332,8 @@ def _store(client: Client, argv: list[bytes], members: set[bytes] | list[bytes],
         result = SetValue(members, hashtable)
     db.get_for_write(target)
     db.store(target, result)
-    client.server.propagate(db, argv)
+    notify(server, NOTIFY_SET, _STORE_EVENTS[argv[0].lower()], target, db.id)
+    server.propagate(db, argv)
     return reply.integer(len(result))
 
 

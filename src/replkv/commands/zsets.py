@@ -22,6 +22,7 @@ from replkv.errors import CommandError
 from replkv.glob import compile_glob
 from replkv.keyspace.values import type_name
 from replkv.keyspace.zset import LexRange, ScoreRange, ZSet, from_pairs
+from replkv.notify import NOTIFY_GENERIC, NOTIFY_ZSET, notify
 
 NOT_FLOAT_RANGE = errors.err("min or max is not a float")
 NOT_LEX_RANGE = errors.err("min or max not valid string range item")
@@ -183,11 +184,14 @@ def range_reply(items: Iterable[tuple[float, bytes]], withscores: bool, resp: in
 
 
 def _drop_if_empty(client: Client, key: bytes, zs: ZSet) -> None:
-    """A sorted set left empty is deleted; otherwise its observers hear of the change."""
+    """A sorted set left empty is deleted (`del` notified); otherwise its observers hear
+    of the change."""
+    db = client.db
     if zs:
-        client.db.modified(key)
+        db.modified(key)
     else:
-        client.db.delete(key)
+        db.delete(key)
+        notify(client.server, NOTIFY_GENERIC, b"del", key, db.id)
 
 
 # -- ZADD, ZINCRBY, ZREM -------------------------------------------------------------
@@ -247,6 +251,7 @@ def zadd_generic(client: Client, argv: list[bytes], flags: int, scoreidx: int) -
                 processed += 1
         if added or updated:
             db.modified(key)
+            notify(client.server, NOTIFY_ZSET, b"zincr" if incr else b"zadd", key, db.id)
             client.server.propagate(db, argv)
     if incr:
         return reply.double(score, client.resp) if processed else client.null
@@ -288,6 +293,7 @@ def zrem(client: Client, argv: list[bytes]) -> bytes:
             if not zs:
                 break
     if deleted:
+        notify(client.server, NOTIFY_ZSET, b"zrem", key, client.db.id)
         _drop_if_empty(client, key, zs)
         client.server.propagate(client.db, argv)
     return reply.integer(deleted)
@@ -474,24 +480,35 @@ def zrange_generic(
                 start, stop = _limited(start, stop, offset, limit, reverse)
                 items = zs.items(start, stop, reverse=reverse)
     if store:
-        return store_result(client, argv, argv[1], [(m, s) for s, m in items])
+        return store_result(client, argv, argv[1], [(m, s) for s, m in items], b"zrangestore")
     return range_reply(items, withscores, client.resp)
 
 
 def store_result(
-    client: Client, argv: list[bytes], dst: bytes, pairs: list[tuple[bytes, float]]
+    client: Client,
+    argv: list[bytes],
+    dst: bytes,
+    pairs: list[tuple[bytes, float]],
+    event: bytes,
 ) -> bytes:
-    """Store a computed set at dst (or delete dst when empty) and propagate if it changed."""
+    """Store a computed set at dst (or delete dst when empty) and propagate if it changed.
+
+    A stored result notifies event (`zunionstore`, `zrangestore`, …) on dst; a deleted
+    dst notifies `del`.
+    """
     db = client.db
+    server = client.server
     if pairs:
         max_entries, max_value = _limits(client)
         result = from_pairs(pairs, max_entries, max_value)
         db.get_for_write(dst)
         db.store(dst, result)
-        client.server.propagate(db, argv)
+        notify(server, NOTIFY_ZSET, event, dst, db.id)
+        server.propagate(db, argv)
         return reply.integer(len(result))
     if db.delete(dst):
-        client.server.propagate(db, argv)
+        notify(server, NOTIFY_GENERIC, b"del", dst, db.id)
+        server.propagate(db, argv)
     return reply.ZERO
 
 
@@ -546,6 +563,13 @@ def zrevrangebylex(client: Client, argv: list[bytes]) -> bytes:
 # -- ZREMRANGEBY* --------------------------------------------------------------------
 
 
+_ZREMRANGE_EVENTS = {
+    RANK: b"zremrangebyrank",
+    BYSCORE: b"zremrangebyscore",
+    BYLEX: b"zremrangebylex",
+}
+
+
 def _zremrange(client: Client, argv: list[bytes], rangetype: int) -> bytes:
     """t_zset.c: zremrangeGenericCommand()."""
     if rangetype == RANK:
@@ -567,6 +591,7 @@ def _zremrange(client: Client, argv: list[bytes], rangetype: int) -> bytes:
         start, stop = zs.lex_forward(lex_spec)
     deleted = zs.delete_slice(start, stop)
     if deleted:
+        notify(client.server, NOTIFY_ZSET, _ZREMRANGE_EVENTS[rangetype], key, client.db.id)
         _drop_if_empty(client, key, zs)
         client.server.propagate(client.db, argv)
     return reply.integer(deleted)
@@ -601,11 +626,16 @@ def pop_members(
 ) -> list[tuple[bytes, float]]:
     """Pop up to count members (lowest first, or highest); an emptied key is deleted.
 
+    Notifies `zpopmin` or `zpopmax` once, then `del` for an emptied key, as
+    genericZpopCommand() does for every pop command.
+
     The caller replies and propagates (ZPOPMIN/ZPOPMAX as sent, ZMPOP and the blocking
     forms as `ZPOPMIN|ZPOPMAX key count`).
     """
     popped = zs.pop(count, from_max)
     if popped:
+        event = b"zpopmax" if from_max else b"zpopmin"
+        notify(client.server, NOTIFY_ZSET, event, key, client.db.id)
         _drop_if_empty(client, key, zs)
     return popped
 
@@ -744,6 +774,7 @@ def zrandmember(client: Client, argv: list[bytes]) -> bytes:
 # -- ZUNION, ZINTER, ZDIFF and their STORE forms; ZINTERCARD ---------------------------
 
 UNION, INTER, DIFF = 0, 1, 2
+_STORE_EVENTS = {UNION: b"zunionstore", INTER: b"zinterstore", DIFF: b"zdiffstore"}
 SUM, MIN, MAX = 0, 1, 2
 _AGGREGATES = {b"sum": SUM, b"min": MIN, b"max": MAX}
 
@@ -880,7 +911,7 @@ def set_operation(
         return reply.integer(_intersection_size(sources, limit))
     result = _compute(sources, op, how)
     if dst is not None:
-        return store_result(client, argv, dst, list(result.items()))
+        return store_result(client, argv, dst, list(result.items()), _STORE_EVENTS[op])
     items = sorted((score, member) for member, score in result.items())
     return range_reply(items, withscores, client.resp)
 
