@@ -40,7 +40,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--pipelines", default="1,16", help="comma-separated -P depths (default 1,16)"
     )
-    parser.add_argument("--tests", default="set,get,incr,mset", help="redis-benchmark -t list")
+    parser.add_argument(
+        "--tests",
+        default="set,get,incr,mset,lpush,lpop,sadd,hset,zadd",
+        help="redis-benchmark -t list",
+    )
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds allowed per redis-benchmark run"
     )
