@@ -34,6 +34,8 @@ FAMILIES = (
     "debug",
     "zsets",
     "pubsub",
+    "sort",
+    "memory",
 )
 
 
