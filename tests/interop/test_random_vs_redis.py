@@ -445,6 +445,8 @@ class Generator:
     def c_sets(self) -> list[bytes]:
         """Set commands whose replies are deterministic (no SPOP, no SRANDMEMBER)."""
         r = self.rnd
+        if r.random() < 0.12:
+            return self.c_sort()
         choice = r.randrange(12)
         if choice <= 2:
             return [self.case(b"sadd"), self.key(), *[self.value() for _ in range(r.randint(1, 5))]]
@@ -472,6 +474,24 @@ class Generator:
         argv = [self.case(b"sscan"), self.key(), r.choice([b"0", b"0", b"x", b"-0"])]
         argv += r.choice([[b"COUNT", b"1000"], [b"count", b"1000", b"MATCH", r.choice(PATTERNS)],
                           [b"COUNT", b"0"], [b"bogus"]])  # fmt: skip
+        return argv
+
+    def c_sort(self) -> list[bytes]:
+        """SORT / SORT_RO in forms whose order Redis fixes: no ALPHA BY a pattern (qsort
+        orders its ties), no BY nosort of a set unless STORE forces ALPHA."""
+        r = self.rnd
+        store = r.random() < 0.5
+        argv = [self.case(b"sort" if store else r.choice([b"sort", b"sort_ro"])), self.key()]
+        by_options = [[], [], [b"BY", b"k*"], [b"BY", b"nosort"]] if store else [[], [b"BY", b"k*"]]
+        by = r.choice(by_options)
+        argv += by
+        if not by or by[1] != b"k*":
+            argv += r.choice([[], [self.case(b"alpha")]])
+        argv += r.choice([[], [b"DESC"], [b"ASC"]])
+        argv += r.choice([[], [b"LIMIT", b"1", b"2"], [b"LIMIT", b"-1", b"x"], [b"LIMIT", b"0"]])
+        argv += r.choice([[], [b"GET", b"#"], [b"GET", b"k*", b"GET", b"#"]])
+        if store:
+            argv += [self.case(b"store"), self.key()]
         return argv
 
     def c_connection(self) -> list[bytes]:

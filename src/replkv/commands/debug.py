@@ -44,6 +44,10 @@ HELP_LINES = [
     "    Write <message> to the server log.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -149,6 +153,60 @@ def _object_line(client: Client, key: bytes) -> bytes:
     )
 
 
+PROTOCOL_TYPES = errors.err(
+    "Wrong protocol type name. Please use one of the following: "
+    "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
+)
+BIGNUM = b"1234567999999999999999999999999999999"
+ATTRIB_REPLY = b"Some real reply following the attribute"
+PUSH_REPLY = b"Some real reply following the push reply"
+RESP2_PUSH = errors.err("RESP2 is not supported by this command")
+
+
+def protocol_reply(name: bytes, client: Client) -> bytes:
+    """debug.c: DEBUG PROTOCOL: a sample of each reply type, in the client's RESP."""
+    resp = client.resp
+    if name == b"string":
+        return reply.bulk(b"Hello World")
+    if name == b"integer":
+        return reply.integer(12345)
+    if name == b"double":
+        return b",3.141\r\n" if resp == 3 else b"$5\r\n3.141\r\n"
+    if name == b"bignum":
+        return b"(%b\r\n" % BIGNUM if resp == 3 else reply.bulk(BIGNUM)
+    if name == b"null":
+        return client.null
+    if name == b"array" or name == b"set":
+        header = reply.set_header(3, resp) if name == b"set" else b"*3\r\n"
+        return header + reply.integer(0) + reply.integer(1) + reply.integer(2)
+    if name == b"map":
+        return reply.map_header(3, resp) + b"".join(
+            reply.integer(i) + reply.boolean(i == 1, resp) for i in range(3)
+        )
+    if name == b"attrib":
+        if resp == 2:
+            return reply.bulk(ATTRIB_REPLY)
+        return (
+            b"|1\r\n"
+            + reply.bulk(b"key-popularity")
+            + b"*2\r\n"
+            + reply.bulk(b"key:123")
+            + reply.integer(90)
+            + reply.bulk(ATTRIB_REPLY)
+        )
+    if name == b"push":
+        if resp == 2:
+            return RESP2_PUSH
+        return (
+            b">2\r\n" + reply.bulk(b"server-cpu-usage") + reply.integer(42) + reply.bulk(PUSH_REPLY)
+        )
+    if name == b"verbatim":
+        return reply.verbatim(b"This is a verbatim\nstring", resp)
+    if name == b"true" or name == b"false":
+        return reply.boolean(name == b"true", resp)
+    return PROTOCOL_TYPES
+
+
 def _unknown(argv: list[bytes]) -> bytes:
     return (
         b"-ERR unknown subcommand or wrong number of arguments for '%b'. Try DEBUG HELP.\r\n"
@@ -170,6 +228,8 @@ def debug(client: Client, argv: list[bytes]) -> bytes:
         return reply.array([reply.simple(key_digest(client.db, key)) for key in argv[2:]])
     if sub == b"object" and argc == 3:
         return _object_line(client, argv[2])
+    if sub == b"protocol" and argc == 3:
+        return protocol_reply(argv[2].lower(), client)
     if sub == b"sleep" and argc == 3:
         seconds = strtod(argv[2])
         if seconds > 0:

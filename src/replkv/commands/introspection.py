@@ -150,6 +150,7 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "incr": (RW_ACCESS_UPDATE,),
     "incrby": (RW_ACCESS_UPDATE,),
     "incrbyfloat": (RW_ACCESS_UPDATE,),
+    "memory|usage": (RO,),
     "move": (RW_ACCESS_UPDATE,),
     "mset": (OW_UPDATE,),
     "msetnx": (OW_INSERT,),
@@ -169,6 +170,8 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "sinterstore": (("RW", "update"), ("RO", "access")),
     "sismember": (RO,),
     "smove": (RW_ACCESS_DELETE, ("RW", "insert")),
+    "sort": (("RO", "access"),),
+    "sort_ro": (("RO", "access"),),
     "spop": (RW_ACCESS_DELETE,),
     "srem": (("RW", "delete"),),
     "spublish": (("not_key",),),
@@ -211,6 +214,22 @@ KEYNUM_SPECS: dict[str, tuple[int, int, int, int]] = {
     "zunion": (1, 0, 1, 1),
     "zunionstore": (2, 0, 1, 1),
 }
+# Key specs of begin_search/find_keys type "unknown" that follow a command's others,
+# as (notes, flags): keys an argument names only at run time (SORT's BY, GET, STORE).
+_SORT_BY_GET = (
+    b"For the optional BY/GET keyword. It is marked 'unknown' because the key names "
+    b"derive from the content of the key we sort",
+    ("RO", "access"),
+)
+_SORT_STORE = (
+    b"For the optional STORE keyword. It is marked 'unknown' because the keyword can "
+    b"appear anywhere in the argument array",
+    OW_UPDATE,
+)
+UNKNOWN_KEY_SPECS: dict[str, tuple[tuple[bytes, tuple[str, ...]], ...]] = {
+    "sort": (_SORT_BY_GET, _SORT_STORE),
+    "sort_ro": (_SORT_BY_GET,),
+}
 KEY_SPEC_NOTES = {
     "getex": b"RW and UPDATE because it changes the TTL",
     "set": b"RW and ACCESS due to the optional `GET` argument",
@@ -226,6 +245,47 @@ def key_spec_flags(cmd: Command) -> tuple[tuple[str, ...], ...]:
 
 
 def _key_specs(cmd: Command, resp: int) -> bytes:
+    """Every key spec of cmd, the "unknown" ones last."""
+    unknown = UNKNOWN_KEY_SPECS.get(cmd.name)
+    if unknown is None:
+        return _known_key_specs(cmd, resp)
+    known = _known_key_specs(cmd, resp)
+    count_end = known.index(b"\r\n") + 2
+    count = int(known[1 : count_end - 2]) + len(unknown)
+    return (
+        reply.set_header(count, resp)
+        + known[count_end:]
+        + b"".join(_unknown_key_spec(notes, flags, resp) for notes, flags in unknown)
+    )
+
+
+def _unknown_key_spec(notes: bytes, flags: tuple[str, ...], resp: int) -> bytes:
+    """A key spec whose keys only the command itself can find."""
+    return b"".join(
+        [
+            reply.map_header(4, resp),
+            reply.bulk(b"notes"),
+            reply.bulk(notes),
+            reply.bulk(b"flags"),
+            reply.set_header(len(flags), resp),
+            *[reply.simple(flag) for flag in flags],
+            reply.bulk(b"begin_search"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"unknown"),
+            reply.bulk(b"spec"),
+            reply.map_header(0, resp),
+            reply.bulk(b"find_keys"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"unknown"),
+            reply.bulk(b"spec"),
+            reply.map_header(0, resp),
+        ]
+    )
+
+
+def _known_key_specs(cmd: Command, resp: int) -> bytes:
     """The key specs: index search, range find, from the legacy first/last/step range."""
     # addReplyCommandKeySpecs(): a set in RESP3, empty or not.
     keynum = KEYNUM_SPECS.get(cmd.name)
@@ -449,6 +509,8 @@ def keys_of(argv: list[bytes]) -> list[bytes]:
         raise CommandError(INVALID_COMMAND)
     if (cmd.arity > 0 and cmd.arity != len(argv)) or len(argv) < -cmd.arity:
         raise CommandError(INVALID_ARGS)
+    if cmd.name == "sort" or cmd.name == "sort_ro":
+        return [argv[i] for i in sort_key_positions(argv, cmd.name == "sort")]
     positions = cmd.key_positions(argv)
     keynum = KEYNUM_SPECS.get(cmd.name)
     if keynum is not None:
@@ -456,6 +518,31 @@ def keys_of(argv: list[bytes]) -> list[bytes]:
     if not positions:
         raise CommandError(NO_KEYS)
     return [argv[i] for i in positions]
+
+
+# db.c: sortGetKeys(): how many arguments follow each SORT option.
+_SORT_OPTION_ARGS = {b"limit": 2, b"get": 1, b"by": 1}
+
+
+def sort_key_positions(argv: list[bytes], with_store: bool) -> list[int]:
+    """db.c: sortGetKeys(): the sorted key, then the last STORE destination (SORT only).
+
+    LIMIT, GET and BY skip their arguments; STORE does not skip its own (so the
+    argument after it is scanned as an option too), as in Redis.
+    """
+    positions = [1]
+    store = None
+    j = 2
+    while j < len(argv):
+        option = argv[j].lower()
+        if option == b"store" and j + 1 < len(argv):
+            store = j + 1
+        j += _SORT_OPTION_ARGS.get(option, 0) + 1
+    if not with_store:
+        store = None
+    if store is not None:
+        positions.append(store)
+    return positions
 
 
 def _keynum_positions(argv: list[bytes], keynum: tuple[int, int, int, int]) -> list[int]:
@@ -490,6 +577,8 @@ def command_getkeysandflags(client: Client, argv: list[bytes]) -> bytes:
         # db.c: setGetKeys(): the flags depend on whether GET is among the options.
         has_get = any(arg.lower() == b"get" for arg in argv[5:])
         specs = (RW_ACCESS_UPDATE if has_get else OW_UPDATE,)
+    elif cmd.name == "sort":
+        specs = (("RO", "access"), OW_UPDATE)  # the sorted key, then STORE's
     entries = []
     for index, key in enumerate(keys):
         flags = specs[min(index, len(specs) - 1)]

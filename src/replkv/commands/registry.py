@@ -35,6 +35,8 @@ FAMILIES = (
     "debug",
     "zsets",
     "pubsub",
+    "sort",
+    "memory",
 )
 
 
