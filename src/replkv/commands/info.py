@@ -30,7 +30,7 @@ def bytes_to_human(n: int) -> str:
     return "%dB" % n
 
 
-def _rss_bytes() -> int:
+def rss_bytes() -> int:
     """Resident set size, from /proc/self/statm (Linux) or the rusage peak."""
     try:
         with open("/proc/self/statm", "rb") as statm:
@@ -93,7 +93,7 @@ def _clients_section(server: Server) -> Fields:
 
 
 def _memory_section(server: Server) -> Fields:
-    rss = _rss_bytes()
+    rss = rss_bytes()
     used = rss  # no allocator statistics in Python: the RSS stands for used_memory
     server.stats.peak_memory = peak = max(server.stats.peak_memory, used)
     system = _total_system_memory()

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands.args import LLONG_MAX, parse_int
-from replkv.commands.info import _rss_bytes
+from replkv.commands.info import rss_bytes
 from replkv.commands.table import container, subcommand
 from replkv.keyspace.zset import ZSet
 
@@ -166,7 +166,7 @@ def _float32(value: float) -> float:
 
 def _stats_reply(server: Server, resp: int) -> bytes:
     """getMemoryOverheadData() and memoryCommand()'s STATS reply."""
-    rss = _rss_bytes()
+    rss = rss_bytes()
     stats = server.stats
     stats.peak_memory = peak = max(stats.peak_memory, rss)
     backlog = server.log.end_offset - server.log.start_offset

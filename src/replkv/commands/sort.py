@@ -28,7 +28,7 @@ from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands.args import parse_int
 from replkv.commands.table import command
-from replkv.commands.zsets import _strtod
+from replkv.commands.zsets import strtod
 from replkv.keyspace.hashes import Hash
 from replkv.keyspace.sets import SetValue
 from replkv.keyspace.values import ENCODINGS, TYPE_NAMES
@@ -58,7 +58,7 @@ def _score(text: bytes) -> float | None:
     if not stripped:
         # Nothing converted: strtod() stops at the start, which is the end only for "".
         return 0.0 if not text else None
-    parsed = _strtod(stripped)
+    parsed = strtod(stripped)
     if parsed is None:
         return None
     value, erange = parsed

@@ -56,7 +56,7 @@ _INFINITIES = {b"inf": math.inf, b"infinity": math.inf}
 _C_SPACE = b" \t\n\v\f\r"
 
 
-def _strtod(text: bytes) -> tuple[float, bool] | None:
+def strtod(text: bytes) -> tuple[float, bool] | None:
     """strtod() over the whole of text: (value, ERANGE), or None if any of it is left."""
     lowered = text.lower()
     unsigned = lowered.lstrip(b"+-")
@@ -82,7 +82,7 @@ def parse_score(arg: bytes, error: bytes = errors.NOT_FLOAT) -> float:
     """object.c: getDoubleFromObject(): the whole argument, no spaces, no NaN, no overflow."""
     if not arg or arg[0] in _C_SPACE or b"\0" in arg:
         raise CommandError(error)
-    parsed = _strtod(arg)
+    parsed = strtod(arg)
     if parsed is None:
         raise CommandError(error)
     value, erange = parsed
@@ -97,7 +97,7 @@ def _range_double(text: bytes) -> float:
     if not text:
         return 0.0
     stripped = text.lstrip(_C_SPACE)
-    parsed = _strtod(stripped) if stripped else None
+    parsed = strtod(stripped) if stripped else None
     if parsed is None:
         raise CommandError(NOT_FLOAT_RANGE)
     return parsed[0]
