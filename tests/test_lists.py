@@ -86,6 +86,20 @@ class ListEventTests(SynchronousTestCase):
         self.assertEqual(h("LPOP", "nokey", "2"), b"_\r\n")
         self.assertEqual(h("LMPOP", "1", "nokey", "LEFT"), b"_\r\n")
 
+    def test_ltrim_touches_watch_even_when_nothing_goes(self) -> None:
+        h = self.h
+        h("RPUSH", "l", "a", "b")
+        h("WATCH", "l")
+        h("LTRIM", "l", "0", "-1")  # as Redis: signalModifiedKey() all the same
+        h("MULTI")
+        h("LLEN", "l")
+        self.assertEqual(h("EXEC"), b"*-1\r\n")
+        h("WATCH", "l")
+        h("LREM", "l", "0", "zz")  # nothing removed: untouched
+        h("MULTI")
+        h("LLEN", "l")
+        self.assertEqual(h("EXEC"), b"*1\r\n:2\r\n")
+
     def test_copy_keeps_lists_apart(self) -> None:
         h = self.h
         h("RPUSH", "l", "a")

@@ -162,3 +162,53 @@ class NotifyTests(ConnectionsTestCase):
         self.run_command(b"ZPOPMIN", b"z", b"2")
         self.run_command(b"ZMPOP", b"1", b"z", b"MAX")
         self.assertEvents((b"zpopmin", b"z"), (b"zpopmax", b"z"), (b"del", b"z"))
+
+    def test_list_commands(self) -> None:
+        self.configure(b"EA")
+        self.run_command(b"RPUSH", b"l", b"a", b"b", b"a", b"c")
+        self.run_command(b"LPUSHX", b"missing", b"a")
+        self.run_command(b"RPUSHX", b"l", b"d")
+        self.run_command(b"LPOP", b"l", b"0")
+        self.run_command(b"LINSERT", b"l", b"BEFORE", b"nope", b"x")
+        self.run_command(b"LINSERT", b"l", b"AFTER", b"a", b"x")
+        self.run_command(b"LREM", b"l", b"0", b"nope")
+        self.run_command(b"LREM", b"l", b"-1", b"a")
+        self.run_command(b"LSET", b"l", b"9", b"z")
+        self.run_command(b"LSET", b"l", b"0", b"z")
+        self.assertEvents(
+            (b"rpush", b"l"), (b"rpush", b"l"), (b"linsert", b"l"), (b"lrem", b"l"),
+            (b"lset", b"l"),
+        )  # fmt: skip
+        self.run_command(b"LTRIM", b"l", b"0", b"-1")  # nothing removed: still `ltrim`
+        self.run_command(b"LPOP", b"l", b"2")
+        self.run_command(b"RPOP", b"l")
+        self.run_command(b"LMOVE", b"l", b"l", b"LEFT", b"RIGHT")
+        self.assertEvents(
+            (b"ltrim", b"l"), (b"lpop", b"l"), (b"rpop", b"l"), (b"rpush", b"l"),
+            (b"lpop", b"l"),
+        )  # fmt: skip
+        self.run_command(b"RPOPLPUSH", b"l", b"d")  # push on d first, then pop
+        self.run_command(b"RPOPLPUSH", b"l", b"d")  # empties l: `del` after the pop
+        self.run_command(b"LMPOP", b"1", b"d", b"RIGHT", b"COUNT", b"5")
+        self.assertEvents(
+            (b"lpush", b"d"), (b"rpop", b"l"), (b"lpush", b"d"), (b"rpop", b"l"),
+            (b"del", b"l"), (b"rpop", b"d"), (b"del", b"d"),
+        )  # fmt: skip
+        self.run_command(b"RPUSH", b"t", b"1")
+        self.run_command(b"LTRIM", b"t", b"1", b"0")
+        self.assertEvents((b"rpush", b"t"), (b"ltrim", b"t"), (b"del", b"t"))
+
+    def test_blocked_list_clients_notify_when_served(self) -> None:
+        self.configure(b"EAn")  # with `new` reported, created keys still wake clients
+        blocked, out = self.connect()
+        self.assertEqual(self.ask(blocked, out, b"BLMOVE", b"s", b"d", b"LEFT", b"LEFT", b"0"), b"")
+        mover, moved = self.connect()
+        self.assertEqual(self.ask(mover, moved, b"BLPOP", b"d", b"0"), b"")
+        self.run_command(b"RPUSH", b"s", b"x", b"y")
+        # the push, then the BLMOVE served (push on d, pop from s), then the BLPOP on d
+        self.assertEvents(
+            (b"new", b"s"), (b"rpush", b"s"), (b"new", b"d"), (b"lpush", b"d"), (b"lpop", b"s"),
+            (b"lpop", b"d"), (b"del", b"d"),
+        )  # fmt: skip
+        self.assertEqual(out.value(), bulk(b"x"))
+        self.assertEqual(moved.value(), b"*2\r\n" + bulk(b"d") + bulk(b"x"))

@@ -8,7 +8,8 @@ the key ready (`Keyspace.ready`, signalKeyAsReady()). When the running unit ends
 `serve_ready()` (handleClientsBlockedOnKeys()) offers each ready key to the clients
 blocked on it, first blocked first, through the callback each one gave: the callback
 looks at the key, and if it can serve the client it changes the data, propagates its
-deterministic event (a unit of its own, after the writer's) and returns the reply;
+deterministic event (a unit of its own, after the writer's), raises its keyspace
+notifications (after the writer's) and returns the reply;
 None leaves the client blocked. Lists use it now; sorted sets (BZPOPMIN, BZMPOP) and
 streams (XREAD) plug in their own callbacks.
 """

@@ -43,7 +43,17 @@ class NotifyVsRedisTests(DifferentialCase, SynchronousTestCase):
         self, script: Script, listeners: tuple[RawClient, RawClient] | None = None
     ) -> None:
         listeners = listeners or self.listen()
+        in_multi = False
         for argv in script:
+            verb = argv[0].upper() if isinstance(argv[0], str) else argv[0]
+            if in_multi or verb == "MULTI":
+                # Queued: nothing happens before EXEC, whose sentinel ends them all.
+                in_multi = verb not in ("EXEC", "DISCARD")
+                if in_multi:
+                    for client in (self.redis_client, self.replkv_client):
+                        client.send_raw(encode_command(*argv))
+                        client.read_reply(timeout=2)
+                    continue
             outcomes = []
             for client, listener in zip(
                 (self.redis_client, self.replkv_client), listeners, strict=True
@@ -387,5 +397,141 @@ class NotifyVsRedisTests(DifferentialCase, SynchronousTestCase):
                 ["ZRANGESTORE", "a", "a", "0", "0"],
                 ["ZINTERCARD", "2", "a", "b"],
                 ["ZUNION", "2", "a", "b"],
+            ]
+        )
+
+    def test_list_commands(self) -> None:
+        self.configure("KEAn")
+        self.assertSameNotifications(
+            [
+                ["LPUSH", "l", "a", "b", "c"],  # `new`, one `lpush` for all
+                ["RPUSH", "l", "d", "e"],
+                ["RPUSH", "r", "x"],
+                ["LPUSHX", "missing", "a"],  # missing key: nothing
+                ["RPUSHX", "missing", "a"],
+                ["LPUSHX", "l", "f", "g"],
+                ["RPUSHX", "l", "h"],
+                ["LPUSH", "l"],  # arity error
+                ["LPOP", "missing"],
+                ["LPOP", "missing", "2"],
+                ["LPOP", "l", "0"],  # count 0: nothing
+                ["LPOP", "l", "-1"],
+                ["LPOP", "l"],
+                ["RPOP", "l"],
+                ["LPOP", "l", "2"],  # one `lpop` for both
+                ["RPOP", "l", "1"],
+                ["RPOP", "r", "5"],  # emptied: `rpop`, `del`
+                ["RPUSH", "p", "1"],
+                ["LPOP", "p"],  # emptied
+                ["RPUSH", "l", "a", "b", "a", "c", "a"],
+                ["LINSERT", "l", "BEFORE", "nope", "x"],  # missing pivot: nothing
+                ["LINSERT", "missing", "BEFORE", "a", "x"],
+                ["LINSERT", "l", "AFTER", "a", "x"],
+                ["LINSERT", "l", "BEFORE", "c", "y"],
+                ["LINSERT", "l", "MIDDLE", "c", "y"],
+                ["LSET", "l", "0", "z"],
+                ["LSET", "l", "100", "z"],  # out of range: error, nothing
+                ["LSET", "missing", "0", "z"],
+                ["LSET", "l", "-1", "w"],
+                ["LREM", "l", "0", "nope"],  # removes nothing: nothing
+                ["LREM", "missing", "0", "a"],
+                ["LREM", "l", "1", "a"],
+                ["LREM", "l", "-1", "a"],
+                ["LREM", "l", "0", "a"],
+                ["RPUSH", "q", "v", "v"],
+                ["LREM", "q", "0", "v"],  # emptied: `lrem`, `del`
+                ["LTRIM", "missing", "0", "1"],
+                ["LTRIM", "l", "0", "-1"],  # removes nothing
+                ["LTRIM", "l", "1", "-2"],
+                ["LTRIM", "l", "0", "x"],
+                ["LTRIM", "l", "5", "1"],  # empties l: `ltrim`, `del`
+                ["RPUSH", "s", "1", "2", "3"],
+                ["LMOVE", "missing", "d", "LEFT", "RIGHT"],  # missing source: nothing
+                ["LMOVE", "s", "d", "LEFT", "RIGHT"],  # `new` d, `rpush` d, `lpop` s
+                ["LMOVE", "s", "d", "RIGHT", "LEFT"],
+                ["LMOVE", "s", "s", "LEFT", "RIGHT"],  # same list: push then pop
+                ["LMOVE", "s", "s", "RIGHT", "RIGHT"],
+                ["LMOVE", "s", "d", "LEFT", "LEFT"],  # empties s: push, pop, `del`
+                ["RPUSH", "one", "x"],
+                ["LMOVE", "one", "one", "LEFT", "LEFT"],  # alone, same list
+                ["LMOVE", "one", "d", "UP", "LEFT"],
+                ["SET", "str", "v"],
+                ["LMOVE", "d", "str", "LEFT", "LEFT"],  # WRONGTYPE: nothing
+                ["LMOVE", "str", "d", "LEFT", "LEFT"],
+                ["LPUSH", "str", "x"],
+                ["RPOPLPUSH", "missing", "d"],
+                ["RPOPLPUSH", "d", "e"],
+                ["RPOPLPUSH", "d", "d"],
+                ["RPOPLPUSH", "one", "d"],  # empties one
+                ["RPUSH", "m", "1", "2", "3"],
+                ["LMPOP", "2", "missing", "m", "LEFT"],
+                ["LMPOP", "1", "m", "RIGHT", "COUNT", "1"],
+                ["LMPOP", "1", "missing", "LEFT"],
+                ["LMPOP", "1", "m", "LEFT", "COUNT", "5"],  # emptied
+                ["LMPOP", "0", "m", "LEFT"],
+                ["RPUSH", "b", "1", "2", "3"],
+                ["BLPOP", "missing", "b", "0"],  # served at once: `lpop`
+                ["BRPOP", "b", "0"],
+                ["BLMPOP", "0", "1", "b", "LEFT", "COUNT", "9"],  # emptied
+                ["RPUSH", "b", "1", "2"],
+                ["BLMOVE", "b", "d", "RIGHT", "LEFT", "0"],
+                ["BRPOPLPUSH", "b", "d", "0"],  # empties b
+                ["MULTI"],
+                ["BLPOP", "b", "0"],  # in MULTI: queued; EXEC answers nil, nothing
+                ["RPUSH", "b", "1"],
+                ["BRPOPLPUSH", "b", "b", "0"],
+                ["EXEC"],
+                ["LLEN", "d"],
+                ["LRANGE", "d", "0", "-1"],
+            ]
+        )
+
+    def blocked_pair(self, argv: Sequence[Arg]) -> tuple[RawClient, RawClient]:
+        """A client of each server blocked in argv (checked with CLIENT LIST)."""
+        blocked = self.connect_pair()
+        for client in blocked:
+            client.send_raw(encode_command(*argv))
+        for client in (self.redis_client, self.replkv_client):
+            for _ in range(200):  # bounded: about 2 seconds
+                if b"blocked_clients:1" in client.call("INFO", "clients"):
+                    break
+                client.read_until_quiet(quiet=0.01, timeout=0.01)
+            else:
+                self.fail(f"{argv!r} did not block")
+        return blocked
+
+    def test_blocked_list_clients_served_by_pushes(self) -> None:
+        self.configure("KEAn")
+        listeners = self.listen()
+        scenarios: list[tuple[list[Arg], Script]] = [
+            (["BLPOP", "k1", "k2", "5"], [["RPUSH", "k2", "a", "b"]]),
+            (["BRPOP", "k1", "5"], [["RPUSH", "k1", "a"]]),  # emptied: `del` too
+            (["BLMOVE", "src", "dst", "LEFT", "RIGHT", "5"], [["LPUSH", "src", "x"]]),
+            (["BRPOPLPUSH", "src", "dst", "5"], [["RPUSH", "src", "x", "y"]]),
+            (["BLMOVE", "loop", "loop", "RIGHT", "LEFT", "5"], [["RPUSH", "loop", "x"]]),
+            (
+                ["BLMPOP", "5", "2", "m1", "m2", "RIGHT", "COUNT", "2"],
+                [["RPUSH", "m2", "1", "2", "3"]],
+            ),
+            (["BLMPOP", "5", "1", "m3", "LEFT"], [["LPUSH", "m3", "1"]]),
+            (["BLPOP", "t", "5"], [["LMOVE", "dst", "t", "LEFT", "LEFT"]]),
+            (
+                ["BLPOP", "w", "5"],
+                [["MULTI"], ["RPUSH", "w", "1"], ["LPUSH", "w", "2"], ["EXEC"]],
+            ),
+        ]
+        for blocking, script in scenarios:
+            blocked = self.blocked_pair(blocking)
+            # the served client's notifications follow the push's, up to the sentinel
+            self.assertSameNotifications(script, listeners)
+            for client in blocked:
+                client.read_reply(timeout=2)
+                client.close()
+        self.assertSameReplies(
+            [
+                ["LRANGE", "dst", "0", "-1"],
+                ["LRANGE", "loop", "0", "-1"],
+                ["LRANGE", "m2", "0", "-1"],
+                ["EXISTS", "k1", "m3"],
             ]
         )

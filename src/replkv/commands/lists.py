@@ -9,6 +9,12 @@ LMPOP and BLMPOP as `LPOP|RPOP key n` (n: what was popped); BLPOP / BRPOP as
 `LPOP|RPOP key`; BLMOVE as LMOVE, BRPOPLPUSH as RPOPLPUSH. A blocked client served
 later propagates the same forms (LMOVE with lower-case `left` / `right`), each as its
 own unit after the write that made its key ready.
+
+Notifications are t_list.c's: `lpush`/`rpush` (the X forms too), `lpop`/`rpop` once
+per call whatever the count, `linsert`, `lset`, `lrem`, `ltrim` (even when nothing
+was trimmed), and `del` after the pop when a list is emptied; LMOVE and its kin raise
+the push on the destination before the pop on the source. A served blocked client
+raises its own when served, after the writer's.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from replkv.commands.table import command
 from replkv.errors import CommandError
 from replkv.keyspace.database import Database
 from replkv.keyspace.values import ENCODINGS, TYPE_NAMES
+from replkv.notify import NOTIFY_GENERIC, NOTIFY_LIST, notify
 
 TYPE_NAMES[deque] = b"list"
 ENCODINGS[deque] = lambda value: b"quicklist"
@@ -45,6 +52,8 @@ TAIL = 1
 _WHERE = {b"left": HEAD, b"right": TAIL}
 _WHERE_NAMES = (b"left", b"right")
 _POP_VERBS = (b"LPOP", b"RPOP")
+_POP_EVENTS = (b"lpop", b"rpop")
+_PUSH_EVENTS = (b"lpush", b"rpush")
 
 LIST = dict(group="list")
 
@@ -92,12 +101,17 @@ def _pop_many(value: deque[bytes], where: int, count: int) -> list[bytes]:
     return [pop() for _ in range(min(count, len(value)))]
 
 
-def _removed_from(db: Database, key: bytes, value: deque[bytes]) -> None:
-    """listElementsRemoved(): delete an emptied list, else tell WATCH."""
+def _removed_from(
+    client: Client, db: Database, key: bytes, value: deque[bytes], event: bytes
+) -> None:
+    """listElementsRemoved(): notify event, delete an emptied list (`del`), tell WATCH."""
+    server = client.server
+    notify(server, NOTIFY_LIST, event, key, db.id)
     if value:
         db.modified(key)
     else:
         db.delete(key)
+        notify(server, NOTIFY_GENERIC, b"del", key, db.id)
 
 
 # -- pushes --------------------------------------------------------------------------
@@ -124,6 +138,7 @@ def _push(client: Client, argv: list[bytes], where: int, only_existing: bool) ->
             value.extend(argv[2:])
         db.modified(key)
     client.server.propagate(db, argv)
+    notify(client.server, NOTIFY_LIST, _PUSH_EVENTS[where], key, db.id)
     return reply.integer(len(value))
 
 
@@ -173,7 +188,7 @@ def _pop(client: Client, argv: list[bytes], where: int) -> bytes:
         answer = reply.bulk(element)
     else:
         answer = reply.bulk_array(_pop_many(value, where, count))
-    _removed_from(db, key, value)
+    _removed_from(client, db, key, value, _POP_EVENTS[where])
     client.server.propagate(db, argv)
     return answer
 
@@ -195,7 +210,7 @@ def _pop_range_reply(
 ) -> bytes:
     """listPopRangeAndReplyWithKey(), propagated as `LPOP|RPOP key n`."""
     popped = _pop_many(value, where, count)
-    _removed_from(db, key, value)
+    _removed_from(client, db, key, value, _POP_EVENTS[where])
     client.server.propagate(db, [_POP_VERBS[where], key, b"%d" % len(popped)])
     return b"*2\r\n" + reply.bulk(key) + reply.bulk_array(popped)
 
@@ -352,6 +367,7 @@ def lset(client: Client, argv: list[bytes]) -> bytes:
     value[index] = argv[3]
     db.modified(key)
     client.server.propagate(db, argv)
+    notify(client.server, NOTIFY_LIST, b"lset", key, db.id)
     return reply.OK
 
 
@@ -374,6 +390,7 @@ def linsert(client: Client, argv: list[bytes]) -> bytes:
     value.insert(index + 1 if position == b"after" else index, argv[4])
     db.modified(key)
     client.server.propagate(db, argv)
+    notify(client.server, NOTIFY_LIST, b"linsert", key, db.id)
     return reply.integer(len(value))
 
 
@@ -402,7 +419,7 @@ def lrem(client: Client, argv: list[bytes]) -> bytes:
         kept.reverse()
     value.clear()
     value.extend(kept)
-    _removed_from(db, key, value)
+    _removed_from(client, db, key, value, b"lrem")
     client.server.propagate(db, argv)
     return reply.integer(removed)
 
@@ -432,8 +449,8 @@ def ltrim(client: Client, argv: list[bytes]) -> bytes:
         value.popleft()
     for _ in range(right):
         value.pop()
+    _removed_from(client, db, key, value, b"ltrim")  # `ltrim` even when nothing went
     if left + right:  # server.dirty stays 0: nothing to propagate
-        _removed_from(db, key, value)
         client.server.propagate(db, argv)
     return reply.OK
 
@@ -445,7 +462,9 @@ def _move(
     client: Client, db: Database, source: bytes, target: bytes, wherefrom: int, whereto: int
 ) -> bytes | None:
     """lmoveGenericCommand() once the source is known to hold elements: the element
-    moved, or None when the source is missing. Raises WRONGTYPE before moving."""
+    moved, or None when the source is missing. Raises WRONGTYPE before moving.
+    Notifies as Redis does: the push on target (after its `new`), then the pop on
+    source and its `del` if emptied; a list moving into itself is never emptied."""
     value = _get_for_write(db, source)
     if value is None:
         return None
@@ -460,8 +479,11 @@ def _move(
         else:
             destination.append(element)
         db.modified(target)
+    notify(client.server, NOTIFY_LIST, _PUSH_EVENTS[whereto], target, db.id)
     if destination is not value:
-        _removed_from(db, source, value)
+        _removed_from(client, db, source, value, _POP_EVENTS[wherefrom])
+    else:
+        notify(client.server, NOTIFY_LIST, _POP_EVENTS[wherefrom], source, db.id)
     return element
 
 
@@ -509,7 +531,7 @@ def _serve_pop(where: int, count: int) -> Any:
         if count != -1:
             return _pop_range_reply(client, db, key, value, where, count)
         element = value.popleft() if where == HEAD else value.pop()
-        _removed_from(db, key, value)
+        _removed_from(client, db, key, value, _POP_EVENTS[where])
         client.server.propagate(db, [_POP_VERBS[where], key])
         return b"*2\r\n" + reply.bulk(key) + reply.bulk(element)
 
@@ -529,7 +551,7 @@ def _blocking_pop(
         if count != -1:
             return _pop_range_reply(client, db, key, value, where, count)
         element = value.popleft() if where == HEAD else value.pop()
-        _removed_from(db, key, value)
+        _removed_from(client, db, key, value, _POP_EVENTS[where])
         client.server.propagate(db, [_POP_VERBS[where], key])
         return b"*2\r\n" + reply.bulk(key) + reply.bulk(element)
     if not _may_block(client):
