@@ -119,6 +119,8 @@ class Database:
             self.data[key] = value
             if self.observed:
                 self.signal_modified(key)
+            if self.blocking and key in self.blocking:
+                self.keyspace.ready[(self, key)] = None  # signalKeyAsReady()
             created(self, key)
             return
         self.data[key] = value
