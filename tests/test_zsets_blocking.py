@@ -6,6 +6,8 @@ with HELLO 2 and 3, and its replication stream).
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
@@ -251,3 +253,47 @@ class BlockedTests(SynchronousTestCase):
         self.send(blocked, ["BZPOPMIN", "n", "0"])
         self.send(writer, ["ZADD", "n", "1", "a"])
         self.assertEqual(self.take(blocked_out), b"*3\r\n$1\r\nn\r\n$1\r\na\r\n$1\r\n1\r\n")
+
+
+_KEYS = ["a", "b", "c"]
+_KEY = st.sampled_from(_KEYS)
+_BLOCKING = st.one_of(
+    st.lists(st.sampled_from(_KEYS), min_size=1, max_size=2).map(lambda ks: ["BZPOPMIN", *ks, "1"]),
+    st.sampled_from(_KEYS).map(lambda k: ["BZPOPMAX", k, "0"]),
+    st.tuples(st.sampled_from(_KEYS), st.sampled_from(["MIN", "MAX"])).map(
+        lambda t: ["BZMPOP", "0", "2", t[0], "x", t[1], "COUNT", "2"]
+    ),
+    st.sampled_from(_KEYS).map(lambda k: ["BLPOP", k, "0"]),
+)
+_WRITES = st.one_of(
+    st.tuples(st.sampled_from(_KEYS), st.lists(st.sampled_from("uvw"), min_size=1, max_size=3))
+    .map(lambda t: ["ZADD", t[0], *[x for i, m in enumerate(t[1]) for x in (str(i), m)]]),
+    st.tuples(_KEY, st.sampled_from("uvw")).map(lambda t: ["ZINCRBY", t[0], "1", t[1]]),
+    st.sampled_from(_KEYS).map(lambda k: ["ZPOPMIN", k]),
+    st.sampled_from(_KEYS).map(lambda k: ["RPUSH", k, "e"]),
+    st.tuples(_KEY, _KEY).map(lambda t: ["ZUNIONSTORE", t[0], "1", t[1]]),
+    st.tuples(st.sampled_from(_KEYS), st.sampled_from(_KEYS)).map(lambda t: ["RENAME", *t]),
+)  # fmt: skip
+
+
+class BlockingReplayProperty(SynchronousTestCase):
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, 3), st.one_of(_BLOCKING, _WRITES)), max_size=30))
+    def test_served_pops_replay_to_the_same_data(self, steps: list[tuple[int, list[str]]]) -> None:
+        clock = Clock()
+        clock.advance(NOW_MS / 1000)
+        server = Server(Config(), clock)
+        clients = []
+        for _ in range(4):
+            protocol = ClientProtocol(server)
+            protocol.makeConnection(StringTransport())
+            clients.append(protocol)
+        for who, argv in steps:
+            clients[who].dataReceived(encode_command([part.encode() for part in argv]))
+            clock.advance(0.3)
+        log = server.log
+        replica = Harness()
+        applier = StreamApplier(replica.server)
+        applier.feed(log.read(log.start_offset, log.end_offset - log.start_offset))
+        self.assertEqual(applier.errors, 0)
+        self.assertEqual(dataset_digest(replica.server.keyspace), dataset_digest(server.keyspace))
