@@ -125,6 +125,12 @@ _CANDIDATES: dict[bytes, st.SearchStrategy[list[bytes]]] = {
     b"zmpop": st.tuples(keys, keys, st.sampled_from([b"MIN", b"MAX"]), counts).map(
         lambda t: [b"ZMPOP", b"2", t[0], t[1], t[2], b"COUNT", t[3]]
     ),
+    # The blocking pops run here as their immediate forms (or time out at once).
+    b"bzpopmin": st.lists(keys, min_size=1, max_size=2).map(lambda ks: [b"BZPOPMIN", *ks, b"0.01"]),
+    b"bzpopmax": keys.map(lambda k: [b"BZPOPMAX", k, b"0.01"]),
+    b"bzmpop": st.tuples(keys, keys, st.sampled_from([b"MIN", b"MAX"]), counts).map(
+        lambda t: [b"BZMPOP", b"0.01", b"2", t[0], t[1], t[2], b"COUNT", t[3]]
+    ),
     b"zremrangebyrank": st.tuples(keys, counts, counts).map(lambda t: [b"ZREMRANGEBYRANK", *t]),
     b"zremrangebyscore": st.tuples(keys, score_bounds, score_bounds).map(
         lambda t: [b"ZREMRANGEBYSCORE", *t]

@@ -308,11 +308,14 @@ class Generator:
                 return [self.case(name), self.key(), bound(), bound()]
             return [self.case(name), self.key(), self.integer(), self.integer()]
         if choice == 10:
-            name = r.choice([b"zpopmin", b"zpopmax"])
+            name = r.choice([b"zpopmin", b"zpopmax", b"bzpopmin", b"bzpopmax"])
+            if name.startswith(b"bz"):  # served at once, or times out at once
+                return [self.case(name), *self.keys(1, 2), b"0.01"]
             return [self.case(name), self.key(), *r.choice([[], [b"2"], [self.integer()]])]
         if choice == 11:
             keys = self.keys(1, 3)
-            return [b"ZMPOP", b"%d" % len(keys), *keys, r.choice([b"MIN", b"max", b"x"]),
+            name = r.choice([[b"ZMPOP"], [b"ZMPOP"], [b"BZMPOP", b"0.01"]])
+            return [*name, b"%d" % len(keys), *keys, r.choice([b"MIN", b"max", b"x"]),
                     *r.choice([[], [b"COUNT", self.integer()]])]  # fmt: skip
         if choice == 12:
             name = r.choice([b"zunion", b"zinter", b"zdiff", b"zunionstore", b"zinterstore",

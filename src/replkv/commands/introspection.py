@@ -184,6 +184,9 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "unlink": (("RM", "delete"),),
     "watch": (RO,),
     # sorted sets
+    "bzmpop": (RW_ACCESS_DELETE,),
+    "bzpopmax": (RW_ACCESS_DELETE,),
+    "bzpopmin": (RW_ACCESS_DELETE,),
     "zcard": (RO,),
     "zdiffstore": (OW_UPDATE, ("RO", "access")),
     "zincrby": (RW_ACCESS_UPDATE,),
@@ -203,6 +206,7 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
 # specs before it are ranges from the legacy first/last/step (ZUNIONSTORE's target).
 KEYNUM_SPECS: dict[str, tuple[int, int, int, int]] = {
     "blmpop": (2, 0, 1, 1),
+    "bzmpop": (2, 0, 1, 1),
     "lmpop": (1, 0, 1, 1),
     "sintercard": (1, 0, 1, 1),
     "zdiff": (1, 0, 1, 1),

@@ -1,8 +1,10 @@
-"""Sorted set commands (t_zset.c), all but the blocking ones.
+"""Sorted set commands (t_zset.c), the blocking pops included.
 
 Events are Redis 7.0's: every write propagates as sent when it changed something,
-except ZMPOP, which becomes `ZPOPMIN|ZPOPMAX key count`. `pop_members()` and
-`pop_reply()` are the pop logic the blocking variants reuse.
+except ZMPOP and BZMPOP, which become `ZPOPMIN|ZPOPMAX key n` (n: how many were
+popped), and BZPOPMIN / BZPOPMAX, which become `ZPOPMIN|ZPOPMAX key`. A blocked client
+served later (replkv/blocking.py) propagates the same forms, as its own unit after the
+write that made its key ready.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from replkv import errors, reply
+from replkv.blocking import parse_timeout
 from replkv.client import Client
 from replkv.commands.args import LLONG_MAX, parse_int
 from replkv.commands.keys import parse_cursor
 from replkv.commands.table import command
 from replkv.errors import CommandError
 from replkv.glob import compile_glob
+from replkv.keyspace.database import Database
 from replkv.keyspace.values import type_name
 from replkv.keyspace.zset import LexRange, ScoreRange, ZSet, from_pairs
 from replkv.notify import NOTIFY_GENERIC, NOTIFY_ZSET, notify
@@ -710,14 +714,15 @@ def parse_mpop(argv: list[bytes], numkeys_index: int) -> tuple[list[bytes], bool
 def mpop_first(
     client: Client, keys: list[bytes], from_max: bool, count: int
 ) -> tuple[bytes, list[tuple[bytes, float]]] | None:
-    """Pop from the first non-empty key; its event is `ZPOPMIN|ZPOPMAX key count`."""
+    """Pop from the first non-empty key; its event is `ZPOPMIN|ZPOPMAX key n`, n being
+    how many were popped (as Redis 7.0 streams it, not the requested count)."""
     for key in keys:
         zs = get_zset_for_write(client, key)
         if zs is None:
             continue
         popped = pop_members(client, key, zs, count, from_max)
         name = b"ZPOPMAX" if from_max else b"ZPOPMIN"
-        client.server.propagate(client.db, [name, key, b"%d" % count])
+        client.server.propagate(client.db, [name, key, b"%d" % len(popped)])
         return key, popped
     return None
 
@@ -732,6 +737,81 @@ def zmpop(client: Client, argv: list[bytes]) -> bytes:
         return reply.null_array(client.resp)
     key, popped = found
     return b"*2\r\n" + _bulk(key) + pop_reply(popped, True, client.resp)
+
+
+# -- blocking pops -------------------------------------------------------------------
+
+
+def _may_block(client: Client) -> bool:
+    """CLIENT_DENY_BLOCKING: inside MULTI/EXEC, or the master's stream, never block."""
+    return client.multi is None and not client.is_master_link
+
+
+def _blocking_pop_now(client: Client, key: bytes, zs: ZSet, from_max: bool, count: int) -> bytes:
+    """genericZpopCommand() with the key emitted: pop from a non-empty zs, propagate,
+    reply. count -1 is BZPOPMIN / BZPOPMAX ([key, member, score], event without a
+    count); otherwise BZMPOP ([key, [[member, score], …]], event with the popped count).
+    """
+    popped = pop_members(client, key, zs, 1 if count == -1 else count, from_max)
+    name = b"ZPOPMAX" if from_max else b"ZPOPMIN"
+    if count == -1:
+        client.server.propagate(client.db, [name, key])
+        member, score = popped[0]
+        return b"*3\r\n" + _bulk(key) + _bulk(member) + reply.double(score, client.resp)
+    client.server.propagate(client.db, [name, key, b"%d" % len(popped)])
+    return b"*2\r\n" + _bulk(key) + pop_reply(popped, True, client.resp)
+
+
+def _serve_pop(from_max: bool, count: int) -> Callable[[Client, Database, bytes], bytes | None]:
+    """The callback serving a blocked BZPOPMIN / BZPOPMAX / BZMPOP client from a key
+    (serveClientsBlockedOnSortedSetKey()): only a sorted set serves it."""
+
+    def serve(client: Client, db: Database, key: bytes) -> bytes | None:
+        value = db.get_for_write(key)
+        if type(value) is not ZSet:
+            return None
+        return _blocking_pop_now(client, key, value, from_max, count)
+
+    return serve
+
+
+def _blocking_pop(
+    client: Client, keys: list[bytes], from_max: bool, timeout_arg: bytes, count: int
+) -> bytes | None:
+    """t_zset.c: blockingGenericZpopCommand(): pop now, or block on the keys."""
+    deadline = parse_timeout(timeout_arg, client.db.keyspace.now_ms())
+    for key in keys:
+        zs = get_zset_for_write(client, key)
+        if zs is not None:
+            return _blocking_pop_now(client, key, zs, from_max, count)
+    if not _may_block(client):
+        return reply.null_array(client.resp)
+    client.server.blocking.block(
+        client, keys, deadline, _serve_pop(from_max, count), reply.null_array(client.resp)
+    )
+    return None
+
+
+@command("bzpopmin", -3, "write noscript blocking fast", keys=(1, -2, 1), group="sorted_set",
+         summary="Remove and return the member with the lowest score from one or more "
+         "sorted sets, or block until one is available", since="5.0.0")  # fmt: skip
+def bzpopmin(client: Client, argv: list[bytes]) -> bytes | None:
+    return _blocking_pop(client, argv[1:-1], False, argv[-1], -1)
+
+
+@command("bzpopmax", -3, "write noscript blocking fast", keys=(1, -2, 1), group="sorted_set",
+         summary="Remove and return the member with the highest score from one or more "
+         "sorted sets, or block until one is available", since="5.0.0")  # fmt: skip
+def bzpopmax(client: Client, argv: list[bytes]) -> bytes | None:
+    return _blocking_pop(client, argv[1:-1], True, argv[-1], -1)
+
+
+@command("bzmpop", -5, "write blocking movablekeys", group="sorted_set",
+         summary="Remove and return members with scores in a sorted set or block until "
+         "one is available", since="7.0.0")  # fmt: skip
+def bzmpop(client: Client, argv: list[bytes]) -> bytes | None:
+    keys, from_max, count = parse_mpop(argv, 2)
+    return _blocking_pop(client, keys, from_max, argv[1], count)
 
 
 # -- ZRANDMEMBER ---------------------------------------------------------------------

@@ -120,7 +120,7 @@ class Database:
             if self.observed:
                 self.signal_modified(key)
             if self.blocking and key in self.blocking:
-                self.keyspace.ready[(self, key)] = None
+                self.keyspace.ready[(self, key)] = None  # signalKeyAsReady()
             created(self, key)
             return
         self.data[key] = value
