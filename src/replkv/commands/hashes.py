@@ -82,16 +82,28 @@ def _set_fields(client: Client, argv: list[bytes]) -> int:
     created = value is None
     if value is None:
         value = Hash()
-    config = client.server.config
-    _check_lengths(value, argv[2:], config)
-    before = len(value)
-    value.update(zip(argv[2::2], argv[3::2], strict=True))
+    server = client.server
+    config = server.config
+    if len(argv) == 4:  # the common single pair, without slicing
+        field = argv[2]
+        if not value.hashtable and (
+            len(field) > config.hash_max_listpack_value
+            or len(argv[3]) > config.hash_max_listpack_value
+        ):
+            value.hashtable = True
+        added = 0 if field in value else 1
+        value[field] = argv[3]
+    else:
+        _check_lengths(value, argv[2:], config)
+        before = len(value)
+        value.update(zip(argv[2::2], argv[3::2], strict=True))
+        added = len(value) - before
     _check_size(value, config)
     _store_or_touch(client, key, value, created)
-    server = client.server
-    notify(server, NOTIFY_HASH, b"hset", key, client.db.id)
-    server.propagate(client.db, argv)
-    return len(value) - before
+    db = client.db
+    notify(server, NOTIFY_HASH, b"hset", key, db.id)
+    server.propagate(db, argv)
+    return added
 
 
 @command("hset", -4, "write denyoom fast", keys=(1, 1, 1), group="hash",

@@ -68,9 +68,10 @@ def strtod(text: bytes) -> tuple[float, bool] | None:
         return (-math.inf if lowered[:1] == b"-" else math.inf), False
     if _DECIMAL.fullmatch(text):
         value = float(text)
-        mantissa = re.split(rb"[eE]", text)[0]
-        underflow = value == 0.0 and re.search(rb"[1-9]", mantissa) is not None
-        return value, math.isinf(value) or underflow
+        if value == 0.0:  # an underflow, unless every mantissa digit is 0
+            mantissa = re.split(rb"[eE]", text)[0]
+            return value, re.search(rb"[1-9]", mantissa) is not None
+        return value, math.isinf(value)
     if _HEX.fullmatch(text):
         try:
             value = float.fromhex(text.decode())
@@ -84,6 +85,8 @@ def strtod(text: bytes) -> tuple[float, bool] | None:
 
 def parse_score(arg: bytes, error: bytes = errors.NOT_FLOAT) -> float:
     """object.c: getDoubleFromObject(): the whole argument, no spaces, no NaN, no overflow."""
+    if arg.isdigit() and len(arg) <= 15:  # the common case: a small whole number, exact
+        return float(arg)
     if not arg or arg[0] in _C_SPACE or b"\0" in arg:
         raise CommandError(error)
     parsed = strtod(arg)
