@@ -128,17 +128,30 @@ def _rps_table(results: list[dict[str, object]]) -> dict[tuple[str, int], dict[s
 
 
 def comparison(results: list[dict[str, object]]) -> list[dict[str, object]]:
-    """One row per test and depth: both servers' rps and replkv/redis."""
+    """One row per test and depth: both servers' rps, replkv/redis, and replkv's rps
+    next to its own SET at the same depth (a type should not pay for its structure)."""
+    table = _rps_table(results)
     rows = []
-    for (test, pipeline), by_server in _rps_table(results).items():
+    for (test, pipeline), by_server in table.items():
         redis, replkv = by_server.get("redis"), by_server.get("replkv")
-        ratio = None
-        if isinstance(redis, float) and isinstance(replkv, float) and redis > 0:
-            ratio = round(replkv / redis, 3)
+        own_set = table.get(("SET", pipeline), {}).get("replkv")
         rows.append(
-            {"test": test, "pipeline": pipeline, "redis": redis, "replkv": replkv, "ratio": ratio}
+            {
+                "test": test,
+                "pipeline": pipeline,
+                "redis": redis,
+                "replkv": replkv,
+                "ratio": _ratio(replkv, redis),
+                "of_own_set": _ratio(replkv, own_set),
+            }
         )
     return rows
+
+
+def _ratio(value: object, base: object) -> float | None:
+    if isinstance(value, float) and isinstance(base, float) and base > 0:
+        return round(value / base, 3)
+    return None
 
 
 def _cell(value: object) -> str:
@@ -148,15 +161,19 @@ def _cell(value: object) -> str:
 
 
 def print_table(rows: list[dict[str, object]]) -> None:
-    """requests/sec side by side, with replkv/redis."""
-    header = f"{'test':<16} {'-P':>3} {'redis rps':>12} {'replkv rps':>12} {'replkv/redis':>13}"
+    """requests/sec side by side, with replkv/redis and replkv/(replkv SET)."""
+    header = (
+        f"{'test':<16} {'-P':>3} {'redis rps':>12} {'replkv rps':>12} {'replkv/redis':>13}"
+        f" {'of own SET':>11}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
         ratio = "-" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        own = "-" if row["of_own_set"] is None else f"{row['of_own_set']:.2f}"
         print(
             f"{row['test']:<16} {row['pipeline']:>3} {_cell(row['redis']):>12} "
-            f"{_cell(row['replkv']):>12} {ratio:>13}"
+            f"{_cell(row['replkv']):>12} {ratio:>13} {own:>11}"
         )
 
 
