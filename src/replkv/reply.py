@@ -131,6 +131,11 @@ def encode_command(argv: list[bytes]) -> bytes:
     if count == 3:  # SET k v, SADD s m, …: one formatting operation
         a, b, c = argv
         return b"*3\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(a), a, len(b), b, len(c), c)
+    if count == 4:  # HSET h f v, ZADD z s m, LPUSH l a b, …
+        a, b, c, d = argv
+        return b"*4\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (
+            len(a), a, len(b), b, len(c), c, len(d), d
+        )  # fmt: skip
     if count == 2:  # INCR k, DEL k, …
         a, b = argv
         return b"*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(a), a, len(b), b)
