@@ -29,7 +29,7 @@ from replkv.errors import CommandError
 from replkv.keyspace.database import Database
 from replkv.keyspace.keyspace import Keyspace
 from replkv.log.eventlog import IEventLog, InMemoryLog
-from replkv.notify import NOTIFY_EXPIRED, NOTIFY_NEW, notify
+from replkv.notify import NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW, notify
 from replkv.persistence.state import SaveState
 from replkv.propagation import Propagator
 from replkv.pubsub import PubSub
@@ -198,10 +198,15 @@ class Server:
     def _notify_events_changed(self, flags: int) -> None:
         """notify-keyspace-events changed: created keys are reported only when asked."""
         self.keyspace.key_created = self._key_created if flags & NOTIFY_NEW else None
+        self.keyspace.key_missed = self._key_missed if flags & NOTIFY_KEY_MISS else None
 
     def _key_created(self, db: Database, key: bytes) -> None:
         """db.c: dbAdd(): the `new` notification."""
         notify(self, NOTIFY_NEW, b"new", key, db.id)
+
+    def _key_missed(self, db: Database, key: bytes) -> None:
+        """db.c: lookupKey(): the `keymiss` notification of a read that found nothing."""
+        notify(self, NOTIFY_KEY_MISS, b"keymiss", key, db.id)
 
     def feed_monitors(self, client: Client, argv: list[bytes]) -> None:
         """replicationFeedMonitors() for commands that bypass call() (EXEC's abort)."""

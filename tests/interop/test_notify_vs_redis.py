@@ -203,6 +203,54 @@ class NotifyVsRedisTests(DifferentialCase, SynchronousTestCase):
         )
         self.assertSameReplies([["DEBUG", "SET-ACTIVE-EXPIRE", "1"]])
 
+    def test_keymiss(self) -> None:
+        # `m` is not part of `A`: only asked for, and only on read lookups that miss.
+        self.configure("KEm")
+        self.assertSameReplies([["DEBUG", "SET-ACTIVE-EXPIRE", "0"]])
+        self.assertSameNotifications(
+            [
+                ["GET", "nokey"],
+                ["MGET", "a", "nokey", "b"],
+                ["EXISTS", "nokey", "nokey2"],
+                ["TYPE", "nokey"],
+                ["TTL", "nokey"],
+                ["PTTL", "nokey"],
+                ["STRLEN", "nokey"],
+                ["GETRANGE", "nokey", "0", "1"],
+                ["OBJECT", "ENCODING", "nokey"],  # LOOKUP_NONOTIFY
+                ["ECHO", "x"],
+                ["SET", "nokey", "v", "XX"],  # a write lookup: no keymiss
+                ["APPEND", "s", "v"],
+                ["INCR", "n"],
+                ["DEL", "nokey"],
+                ["GETDEL", "nokey"],
+                ["GETEX", "nokey"],
+                ["HGET", "h", "f"],
+                ["HGETALL", "h"],
+                ["HSET", "h", "f", "v"],
+                ["HGET", "h", "nofield"],
+                ["LRANGE", "l", "0", "-1"],
+                ["LLEN", "l"],
+                ["LPOP", "l"],
+                ["LPUSHX", "l", "x"],
+                ["SMEMBERS", "s2"],
+                ["SISMEMBER", "s2", "m"],
+                ["SINTER", "s2", "s3"],
+                ["SUNIONSTORE", "dst", "s2", "s3"],
+                ["ZRANGE", "z", "0", "-1"],
+                ["ZSCORE", "z", "m"],
+                ["ZUNIONSTORE", "dst", "2", "z", "z2"],
+                ["SORT", "l"],
+                ["RENAME", "nokey", "x"],
+                ["COPY", "nokey", "x"],
+                ["MOVE", "nokey", "1"],
+                ["SET", "e", "v", "PX", "1"],
+                ["DEBUG", "SLEEP", "0.01"],
+                ["GET", "e"],  # expired, then missed
+            ]
+        )
+        self.assertSameReplies([["DEBUG", "SET-ACTIVE-EXPIRE", "1"]])
+
     def test_hash_commands(self) -> None:
         self.configure("KEAn")
         self.assertSameNotifications(

@@ -68,11 +68,11 @@ def parse_cursor(arg: bytes) -> int:
 def _delete(client: Client, argv: list[bytes]) -> bytes:
     """db.c: delGenericCommand(): expire what is due, then delete; propagate as typed."""
     db = client.db
-    get = db.get
+    expire_if_needed = db.expire_if_needed
     deleted = 0
     server = client.server
     for key in argv[1:]:
-        get(key)  # expireIfNeeded(): a master deletes an expired key and emits its DEL
+        expire_if_needed(key)  # a master deletes an expired key and emits its DEL
         if db.delete(key):
             notify(server, NOTIFY_GENERIC, b"del", key, db.id)
             deleted += 1

@@ -47,7 +47,7 @@ container("object", acl_categories=())
 
 def _object_value(client: Client, key: bytes) -> Any:
     """objectCommandLookup(): a read lookup that does not count as an access."""
-    return client.db.get(key)
+    return client.db.get_without_notification(key)
 
 
 @subcommand("object", "encoding", 3, "readonly", keys=(2, 2, 1), acl_categories=("keyspace",),

@@ -50,17 +50,31 @@ class Database:
         """The live value of key, or None (a read lookup: expired keys are not seen)."""
         value = self.data.get(key)
         if value is None:
-            self.stats.keyspace_misses += 1
-            return None
+            return self._missed(key)
         if self.expires:
             when = self.expires.get(key)
             if when is not None and when < self.keyspace.now_ms():
                 value = self._expired(key, value, write=False)
                 if value is None:
-                    self.stats.keyspace_misses += 1
-                    return None
+                    return self._missed(key)
         self.stats.keyspace_hits += 1
         return value
+
+    def _missed(self, key: bytes) -> None:
+        """lookupKey()'s miss: counted, and announced as `keymiss` when asked."""
+        self.stats.keyspace_misses += 1
+        missed = self.keyspace.key_missed
+        if missed is not None:
+            missed(self, key)
+
+    def get_without_notification(self, key: bytes) -> Any:
+        """get() with LOOKUP_NONOTIFY, as OBJECT looks keys up: a miss is counted, not announced."""
+        keyspace = self.keyspace
+        missed, keyspace.key_missed = keyspace.key_missed, None
+        try:
+            return self.get(key)
+        finally:
+            keyspace.key_missed = missed
 
     def get_for_write(self, key: bytes) -> Any:
         """Like get(), for a command about to modify key."""
@@ -70,6 +84,14 @@ class Database:
             if when is not None and when < self.keyspace.now_ms():
                 return self._expired(key, value, write=True)
         return value
+
+    def expire_if_needed(self, key: bytes) -> None:
+        """db.c: expireIfNeeded() alone, as DEL uses it: a master deletes an expired key
+        (emitting its DEL); a replica keeps it for the caller. Not a read: no stats."""
+        if self.expires and self.is_expired(key, self.keyspace.now_ms()):
+            keyspace = self.keyspace
+            if keyspace.is_master and not keyspace.obey_master and not keyspace.expiry_paused:
+                self.expire_now(key)
 
     def _expired(self, key: bytes, value: Any, write: bool) -> Any:
         """db.c: expireIfNeeded(). Only a master deletes; a replica hides the key."""

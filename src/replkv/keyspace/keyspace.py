@@ -37,6 +37,9 @@ class Keyspace:
         # Called as (db, key) when store() creates a key (dbAdd()'s `new` notification);
         # None while nobody listens, so store() pays one test.
         self.key_created: Callable[[Database, bytes], None] | None = None
+        # Called as (db, key) when a read lookup misses (the `keymiss` notification);
+        # None while nobody listens.
+        self.key_missed: Callable[[Database, bytes], None] | None = None
         # Keys written while clients were blocked on them, in signal order
         # (server.ready_keys); served after the running unit (replkv/blocking.py).
         self.ready: dict[tuple[Database, bytes], None] = {}
