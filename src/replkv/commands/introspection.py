@@ -416,7 +416,7 @@ def command_docs(cmd: Command, resp: int) -> bytes:
         reply.bulk(b"since"),
         reply.bulk(cmd.since.encode()),
         reply.bulk(b"group"),
-        reply.bulk(cmd.group.encode()),
+        reply.bulk(cmd.group.replace("_", "-").encode()),  # sorted_set → sorted-set
     ]
     if cmd.subcommands:
         subs = list(cmd.subcommands.values())
