@@ -25,6 +25,7 @@ class ServiceTests(SynchronousTestCase):
     def make_service(self, **settings: object) -> tuple[ReplkvService, MemoryReactorClock]:
         config = Config()
         config.dir = os.getcwd()
+        config.save = ()  # stopping saves nothing unless a test asks
         for name, value in settings.items():
             setattr(config, name, value)
         reactor = MemoryReactorClock()

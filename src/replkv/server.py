@@ -30,6 +30,7 @@ from replkv.keyspace.database import Database
 from replkv.keyspace.keyspace import Keyspace
 from replkv.log.eventlog import IEventLog, InMemoryLog
 from replkv.notify import NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW, notify
+from replkv.persistence.snapshots import Snapshots
 from replkv.persistence.state import SaveState
 from replkv.propagation import Propagator
 from replkv.pubsub import PubSub
@@ -75,9 +76,12 @@ class Server:
         self.clients = ClientRegistry(clock, self.keyspace, self.commands, self.stats, self.pubsub)
         self.blocking = Blocking(self)
         self.replication = replication or ReplicationIds()
+        self.snapshots = Snapshots(self)
         self.start_time = clock.seconds()
         self.start_monotonic = time.monotonic()
         self.run_id = new_replid()
+        # Set while a snapshot or the log is being loaded: most commands get -LOADING.
+        self.loading = False
         # DEBUG SET-ACTIVE-EXPIRE 0 stops the active expiry cycle (tests rely on it).
         self.active_expire_enabled = True
         # What SHUTDOWN does: set by the service wiring; None refuses SHUTDOWN.
@@ -121,6 +125,8 @@ class Server:
             return self._reject(client, errors.NOAUTH, cmd)
         if client.subscribed and client.resp == 2 and cmd.name not in ALLOWED_WHEN_SUBSCRIBED:
             return self._reject(client, subscribed_refusal(cmd), cmd)
+        if self.loading and not cmd.allowed_when_loading:
+            return self._reject(client, errors.LOADING, cmd)
         if client.multi is not None:
             if not cmd.allowed_in_multi:
                 return self._reject(

@@ -62,6 +62,8 @@ class ReplkvService(MultiService):
     def stopService(self) -> defer.Deferred[None] | None:
         if self._cron.running:
             self._cron.stop()
+        # SIGTERM saves as SHUTDOWN does (a no-op if SHUTDOWN already did).
+        self.server.snapshots.final_save(bool(self.config.save))
         return super().stopService()
 
     def cron(self) -> None:
@@ -70,6 +72,7 @@ class ReplkvService(MultiService):
         if self.server.active_expire_enabled and not self.server.keyspace.expiry_paused:
             self.expiry.cycle(self.config.hz)
         self.server.stats.expired_stale_perc = self.expiry.stale_percent
+        self.server.snapshots.cron()
         now = self.reactor.seconds()  # type: ignore[attr-defined]
         if now - self._last_clients_check >= 1:  # clientsCron(): about once a second
             self._last_clients_check = now

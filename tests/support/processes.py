@@ -177,6 +177,8 @@ def launch_replkv(
 ) -> ServerProcess:
     """Run `twistd -n replkv --port P --dir TMP` from this virtualenv; the caller stops it.
 
+    Like launch_redis_server, without snapshots (`--save ""`) unless extra_args set `--save`.
+
     `config_text` is written to TMP/replkv.conf and passed as `--config`.
     """
 
@@ -188,6 +190,8 @@ def launch_replkv(
             config = workdir / "replkv.conf"
             config.write_text(config_text)
             args += ["--config", str(config)]
+        if "--save" not in extra_args:
+            args += ["--save", ""]  # no snapshots unless the test asks, as for redis-server
         return args + list(extra_args)
 
     return _launch("replkv", argv, timeout)

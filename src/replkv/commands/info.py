@@ -155,8 +155,10 @@ def _memory_section(server: Server) -> Fields:
 
 
 def _persistence_section(server: Server) -> Fields:
+    saves = server.saves
+    now = server.clock.seconds()
     return [
-        ("loading", 0),
+        ("loading", 1 if server.loading else 0),
         ("async_loading", 0),
         ("current_cow_peak", 0),
         ("current_cow_size", 0),
@@ -164,16 +166,19 @@ def _persistence_section(server: Server) -> Fields:
         ("current_fork_perc", "0.00"),
         ("current_save_keys_processed", 0),
         ("current_save_keys_total", 0),
-        ("rdb_changes_since_last_save", server.saves.dirty),
-        ("rdb_bgsave_in_progress", 0),
-        ("rdb_last_save_time", server.saves.last_save_time),
-        ("rdb_last_bgsave_status", "ok"),
-        ("rdb_last_bgsave_time_sec", -1),
-        ("rdb_current_bgsave_time_sec", -1),
-        ("rdb_saves", 0),
+        ("rdb_changes_since_last_save", saves.dirty),
+        ("rdb_bgsave_in_progress", 1 if saves.bgsave_in_progress else 0),
+        ("rdb_last_save_time", saves.last_save_time),
+        ("rdb_last_bgsave_status", "ok" if saves.last_bgsave_ok else "err"),
+        ("rdb_last_bgsave_time_sec", saves.last_bgsave_seconds),
+        (
+            "rdb_current_bgsave_time_sec",
+            int(now - saves.child_started) if saves.bgsave_in_progress else -1,
+        ),
+        ("rdb_saves", saves.saves),
         ("rdb_last_cow_size", 0),
-        ("rdb_last_load_keys_expired", 0),
-        ("rdb_last_load_keys_loaded", 0),
+        ("rdb_last_load_keys_expired", saves.last_load_keys_expired),
+        ("rdb_last_load_keys_loaded", saves.last_load_keys_loaded),
         ("aof_enabled", 1 if server.config.appendonly else 0),
         ("aof_rewrite_in_progress", 0),
         ("aof_rewrite_scheduled", 0),
@@ -220,7 +225,7 @@ def _stats_section(server: Server) -> Fields:
         ("pubsub_channels", len(server.pubsub.channels)),
         ("pubsub_patterns", len(server.pubsub.patterns)),
         ("pubsubshard_channels", len(server.pubsub.shard_channels)),
-        ("latest_fork_usec", 0),
+        ("latest_fork_usec", server.saves.latest_fork_usec),
         ("total_forks", 0),
         ("migrate_cached_sockets", 0),
         ("slave_expires_tracked_keys", 0),

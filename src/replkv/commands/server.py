@@ -25,6 +25,7 @@ def lastsave(client: Client, argv: list[bytes]) -> bytes:
 
 
 NO_SHUTDOWN = errors.err("No shutdown in progress.")
+SHUTDOWN_FAILED = errors.err("Errors trying to SHUTDOWN. Check logs.")
 
 
 @command("shutdown", -1, "admin noscript loading stale no_multi allow_busy", group="server",
@@ -32,7 +33,7 @@ NO_SHUTDOWN = errors.err("No shutdown in progress.")
          summary="Synchronously save the dataset to disk and then shut down the server",
          since="1.0.0")  # fmt: skip
 def shutdown(client: Client, argv: list[bytes]) -> bytes | None:
-    """server.c: shutdownCommand(). Persistence comes later: nothing is saved yet."""
+    """server.c: shutdownCommand(): save a final snapshot when asked or configured."""
     options = set()
     for arg in argv[1:]:
         option = arg.lower()
@@ -43,9 +44,13 @@ def shutdown(client: Client, argv: list[bytes]) -> bytes | None:
         return errors.SYNTAX
     if b"abort" in options:
         return NO_SHUTDOWN  # shutdowns happen at once: there is never one to abort
-    hook = client.server.shutdown_hook
+    server = client.server
+    hook = server.shutdown_hook
     if hook is None:
-        return errors.err("Errors trying to SHUTDOWN. Check logs.")
+        return SHUTDOWN_FAILED
+    save = b"save" in options or (bool(server.config.save) and b"nosave" not in options)
+    if not server.snapshots.final_save(save) and b"force" not in options:
+        return SHUTDOWN_FAILED
     hook()
     client.close_after_reply()
     return None

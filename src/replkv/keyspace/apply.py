@@ -46,10 +46,15 @@ class StreamApplier:
     ProtocolError for a stream that is not RESP (a replica drops such a link).
     """
 
-    def __init__(self, server: Server, client: Client | None = None) -> None:
+    def __init__(
+        self, server: Server, client: Client | None = None, *, log_received: bool = True
+    ) -> None:
         self.server = server
         if client is None:
             client = Client(server, server.clients.next_id())
+        # False when the bytes come from the local log itself (start-up): applied, not
+        # appended again; the log's database is still followed.
+        self.log_received = log_received
         client.authenticated = True
         client.is_master_link = True
         self.client = client
@@ -85,7 +90,10 @@ class StreamApplier:
             if boundary:
                 received = bytes(self._unlogged[:boundary])
                 del self._unlogged[:boundary]
-                self.server.propagator.append_received(received, db_id)
+                if self.log_received:
+                    self.server.propagator.append_received(received, db_id)
+                else:
+                    self.server.propagator.log_db = db_id
         return ran
 
     def _apply(self, argv: list[bytes]) -> None:

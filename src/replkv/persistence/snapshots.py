@@ -1,0 +1,218 @@
+"""RDB snapshots: SAVE, BGSAVE in a forked child, and the `save` rules (rdb.c).
+
+A snapshot covers the log up to the offset recorded in its AUX fields (`repl-offset`,
+with `repl-id` and `repl-stream-db`), so a restart loads it and replays the log from
+there. It is written to a temporary file, fsynced, renamed over `dbfilename`, and the
+directory is fsynced, so a crash leaves either the old snapshot or the new one.
+
+BGSAVE forks: the child owns a copy of the keyspace as it was at the fork and writes it
+while the parent keeps serving; the parent notices the child's end from serverCron
+(`check_child()`), as Redis's checkChildrenDone() does.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import TYPE_CHECKING
+
+from twisted.logger import Logger
+
+if TYPE_CHECKING:
+    from replkv.server import Server
+
+log = Logger()
+
+# rdb.c: a failed BGSAVE is retried by the save rules only after this many seconds.
+RETRY_AFTER_ERROR = 5
+
+
+def snapshot_aux(server: Server) -> dict[bytes, bytes]:
+    """rdbPopulateSaveInfo(): the replication position the snapshot covers."""
+    log_db = server.propagator.log_db
+    return {
+        b"repl-stream-db": b"%d" % (log_db if log_db >= 0 else 0),
+        b"repl-id": server.replication.replid.encode(),
+        b"repl-offset": b"%d" % server.log.end_offset,
+        b"aof-base": b"0",
+    }
+
+
+def fsync_directory(path: str) -> None:
+    """Make a rename in path durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_snapshot(server: Server, aux: dict[bytes, bytes]) -> None:
+    """rdbSave(): the keyspace into `dir/dbfilename`, atomically. Raises OSError."""
+    from replkv.rdb.writer import write_rdb
+
+    directory = server.config.dir or "."
+    target = os.path.join(directory, server.config.dbfilename)
+    temp = os.path.join(directory, "temp-%d.rdb" % os.getpid())
+    try:
+        with open(temp, "wb", buffering=1 << 20) as out:
+            write_rdb(server.keyspace, out, aux, checksum=server.config.rdbchecksum)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+    fsync_directory(directory)
+
+
+class Snapshots:
+    """SAVE, BGSAVE, BGSAVE SCHEDULE and the save rules for one server."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.state = server.saves
+        self.shut_down = False
+
+    def now(self) -> float:
+        return self.server.clock.seconds()
+
+    # -- SAVE ---------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """rdbSave() in the foreground: the server stops serving until it is written."""
+        state = self.state
+        dirty = state.dirty
+        try:
+            write_snapshot(self.server, snapshot_aux(self.server))
+        except OSError as exc:
+            log.error("Failed opening the temp RDB file for saving: {error}", error=exc)
+            state.last_bgsave_ok = False
+            return False
+        log.info("DB saved on disk")
+        state.dirty -= dirty
+        state.last_save_time = int(self.now())
+        state.last_bgsave_ok = True
+        state.saves += 1
+        return True
+
+    # -- BGSAVE -------------------------------------------------------------------------
+
+    def background_save(self) -> bool:
+        """rdbSaveBackground(): fork a child that writes the snapshot."""
+        state = self.state
+        state.dirty_at_fork = state.dirty
+        state.last_bgsave_try = self.now()
+        aux = snapshot_aux(self.server)
+        started = time.monotonic_ns()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            state.last_bgsave_ok = False
+            log.error("Can't save in background: fork: {error}", error=exc)
+            return False
+        if pid == 0:  # the child: write, then leave without running any parent code
+            code = 1
+            try:
+                write_snapshot(self.server, aux)
+                code = 0
+            finally:
+                os._exit(code)
+        state.latest_fork_usec = (time.monotonic_ns() - started) // 1000
+        state.child_pid = pid
+        state.child_started = self.now()
+        state.scheduled = False
+        log.info("Background saving started by pid {pid}", pid=pid)
+        return True
+
+    def check_child(self) -> None:
+        """checkChildrenDone(): collect a finished child and record how it went."""
+        state = self.state
+        if state.child_pid == -1:
+            return
+        try:
+            pid, status = os.waitpid(state.child_pid, os.WNOHANG)
+        except ChildProcessError:  # reaped elsewhere: its outcome is unknown
+            pid, status = state.child_pid, 1 << 8
+        if pid == 0:
+            return
+        state.child_pid = -1
+        state.last_bgsave_seconds = int(self.now() - state.child_started)
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            log.info("Background saving terminated with success")
+            state.dirty -= state.dirty_at_fork
+            state.last_save_time = int(self.now())
+            state.last_bgsave_ok = True
+            state.saves += 1
+        elif os.WIFSIGNALED(status):
+            log.warn(
+                "Background saving terminated by signal {signal}",
+                signal=os.WTERMSIG(status),
+            )
+            state.last_bgsave_ok = False
+        else:
+            log.warn("Background saving error")
+            state.last_bgsave_ok = False
+
+    def kill_child(self) -> None:
+        """killRDBChild(): stop a running BGSAVE (SHUTDOWN, FLUSHALL, a full sync)."""
+        state = self.state
+        pid = state.child_pid
+        if pid == -1:
+            return
+        try:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        state.child_pid = -1
+        temp = os.path.join(self.server.config.dir or ".", "temp-%d.rdb" % pid)
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+
+    def final_save(self, save: bool) -> bool:
+        """prepareForShutdown(): stop a BGSAVE, then save if asked; False if that failed.
+
+        Done at most once: SHUTDOWN's save is not repeated when the service stops.
+        """
+        self.kill_child()
+        if self.shut_down:
+            return True
+        if save:
+            log.info("Saving the final RDB snapshot before exiting.")
+            if not self.save():
+                log.error("Error trying to save the DB, can't exit.")
+                return False
+        self.shut_down = True
+        return True
+
+    # -- serverCron ---------------------------------------------------------------------
+
+    def cron(self) -> None:
+        """serverCron(): collect the child, start a scheduled BGSAVE, apply the save rules."""
+        self.check_child()
+        state = self.state
+        if state.child_pid != -1:
+            return
+        if state.scheduled:
+            self.background_save()
+            return
+        now = self.now()
+        for seconds, changes in self.server.config.save:
+            if (
+                state.dirty >= changes
+                and now - state.last_save_time > seconds
+                and (state.last_bgsave_ok or now - state.last_bgsave_try > RETRY_AFTER_ERROR)
+            ):
+                log.info(
+                    "{changes} changes in {seconds} seconds. Saving...",
+                    changes=changes,
+                    seconds=seconds,
+                )
+                self.background_save()
+                return
