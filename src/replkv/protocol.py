@@ -37,6 +37,8 @@ class ClientProtocol(Client, Protocol):
         # CLIENT_UNIX_SOCKET: connected through `unixsocket`.
         self.unix_socket = False
         self._output_limit = OutputLimit()
+        # Replies waiting for their events to be durable (appendfsync always).
+        self._held = 0
 
     def connectionMade(self) -> None:
         transport = self.transport
@@ -145,11 +147,31 @@ class ClientProtocol(Client, Protocol):
         if out and transport is not None:
             data = out[0] if len(out) == 1 else b"".join(out)
             out.clear()
-            stats = self.server.stats
+            server = self.server
+            stats = server.stats
             stats.total_net_output_bytes += len(data)
             stats.total_writes_processed += 1
-            write_now(transport, data)
-        if self.closing and transport is not None:
+            event_log = server.log
+            if self._held or (
+                server.durable_replies and event_log.durable_offset < event_log.end_offset
+            ):
+                # appendfsync always: no reply leaves before the events before it are
+                # on disk; when_durable() calls back in offset order, so replies keep theirs.
+                self._held += 1
+                event_log.when_durable(event_log.end_offset, lambda: self._write_held(data))
+            else:
+                write_now(transport, data)
+        if self.closing and transport is not None and not self._held:
+            transport.loseConnection()
+
+    def _write_held(self, data: bytes) -> None:
+        """A reply held for durability: its events are on disk now."""
+        self._held -= 1
+        transport = self.transport
+        if transport is None:
+            return
+        write_now(transport, data)
+        if self.closing and not self._held:
             transport.loseConnection()
 
     def send(self, data: bytes) -> None:

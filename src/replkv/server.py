@@ -39,6 +39,7 @@ from replkv.reply import encode_command
 from replkv.stats import Stats
 
 if TYPE_CHECKING:
+    from replkv.persistence.recovery import LoadingProgress
     from replkv.client import Client
     from replkv.config import Config
 
@@ -82,6 +83,9 @@ class Server:
         self.run_id = new_replid()
         # Set while a snapshot or the log is being loaded: most commands get -LOADING.
         self.loading = False
+        # appendfsync always with the log on disk: replies wait for their events' fsync.
+        self.durable_replies = config.appendonly and config.appendfsync == "always"
+        self.loading_progress: LoadingProgress | None = None
         # DEBUG SET-ACTIVE-EXPIRE 0 stops the active expiry cycle (tests rely on it).
         self.active_expire_enabled = True
         # What SHUTDOWN does: set by the service wiring; None refuses SHUTDOWN.

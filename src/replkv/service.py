@@ -12,6 +12,7 @@ from twisted.logger import Logger
 
 from replkv.keyspace.expiry import ActiveExpiry
 from replkv.listen import Listeners
+from replkv.persistence.recovery import Recovery, open_event_log, read_snapshot
 from replkv.protocol import ClientFactory
 from replkv.server import Server
 
@@ -48,10 +49,17 @@ class ReplkvService(MultiService):
         if self.config.dir:
             os.makedirs(self.config.dir, exist_ok=True)
             os.chdir(self.config.dir)
+        # A damaged snapshot header or log stops start-up before anyone connects.
+        snapshot = read_snapshot(self.config)
+        self.server.propagator.log = open_event_log(self.config, self.reactor, snapshot)
         # The listeners open (or abort start-up) before anything else starts.
         super().startService()
         self._cron.start(1 / max(self.config.hz, 1), now=False)
         log.info("Server initialized")
+        self.loaded = Recovery(self.server, snapshot).run()
+        self.loaded.addCallback(lambda _: self._ready())
+
+    def _ready(self) -> None:
         log.info("Ready to accept connections")
         if self.config.unixsocket:
             log.info(
@@ -68,6 +76,8 @@ class ReplkvService(MultiService):
 
     def cron(self) -> None:
         """serverCron(): periodic work, hz times a second."""
+        if self.server.loading:
+            return  # no expiry, no saves while the dataset is being loaded
         # activeExpireCycle() does nothing while clients are paused.
         if self.server.active_expire_enabled and not self.server.keyspace.expiry_paused:
             self.expiry.cycle(self.config.hz)

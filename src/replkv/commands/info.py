@@ -157,9 +157,18 @@ def _memory_section(server: Server) -> Fields:
 def _persistence_section(server: Server) -> Fields:
     saves = server.saves
     now = server.clock.seconds()
-    return [
-        ("loading", 1 if server.loading else 0),
-        ("async_loading", 0),
+    fields: Fields = [("loading", 1 if server.loading else 0), ("async_loading", 0)]
+    progress = server.loading_progress
+    if server.loading and progress is not None:
+        fields += [
+            ("loading_start_time", int(progress.start_time)),
+            ("loading_total_bytes", progress.total_bytes),
+            ("loading_rdb_used_mem", 0),
+            ("loading_loaded_bytes", progress.loaded_bytes),
+            ("loading_loaded_perc", "%.2f" % progress.percent()),
+            ("loading_eta_seconds", progress.eta_seconds()),
+        ]
+    return fields + [
         ("current_cow_peak", 0),
         ("current_cow_size", 0),
         ("current_cow_size_age", 0),

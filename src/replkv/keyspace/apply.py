@@ -66,6 +66,11 @@ class StreamApplier:
         self.errors = 0
 
     @property
+    def pending(self) -> int:
+        """Bytes received but not yet applied and logged: a cut command or an open MULTI."""
+        return len(self._unlogged)
+
+    @property
     def offset(self) -> int:
         """The offset applied and logged so far (the replica's reploff)."""
         return self.server.log.end_offset
