@@ -9,11 +9,13 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+from twisted.internet.interfaces import IReactorFromThreads, IReactorThreads
 from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
+from twisted.trial.unittest import SkipTest, SynchronousTestCase
+from zope.interface import classImplements
 
 from replkv.log.disk import DiskLog, LogCorruptError, LogTruncatedError, open_disk_log
-from replkv.log.fsync import InlineSyncRunner
+from replkv.log.fsync import InlineSyncRunner, ThreadSyncRunner
 from replkv.log.interfaces import OffsetNotRetained
 from replkv.log.segments import segment_name
 from tests.support.eventlog_contract import EventLogContract
@@ -405,3 +407,115 @@ class DiskLogTests(SynchronousTestCase):
         log.reset(3)
         runner.finish()
         self.assertEqual((log.durable_offset, log.end_offset), (3, 3))
+
+
+def writer_descriptor(path: str) -> int:
+    """The descriptor this process has open for appending to path (Linux /proc)."""
+    if not os.path.isdir("/proc/self/fdinfo"):
+        raise SkipTest("needs /proc/self/fdinfo")
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") != os.path.abspath(path):
+                continue
+            with open(f"/proc/self/fdinfo/{name}") as info:
+                flags = int(info.read().split("flags:")[1].split()[0], 8)
+        except OSError:
+            continue
+        if flags & os.O_APPEND:
+            return int(name)
+    raise AssertionError(f"no descriptor appends to {path}")
+
+
+class WriteErrorTests(SynchronousTestCase):
+    """A write that fails: the log's own descriptor is swapped for a read-only one."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.errors: list[OSError] = []
+
+    def break_writes(self, log: DiskLog) -> Callable[[], None]:
+        """Make writes to the log's file fail; return what repairs them."""
+        fd = writer_descriptor(log.segment_paths[-1])
+        saved = os.dup(fd)
+        read_only = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(read_only, fd)
+        os.close(read_only)
+
+        def repair() -> None:
+            os.dup2(saved, fd)
+            os.close(saved)
+
+        return repair
+
+    def test_always_calls_the_fatal_error_handler(self) -> None:
+        log = open_disk_log(
+            self.mktemp(), self.clock, appendfsync="always", on_fatal_error=self.errors.append
+        )
+        repair = self.break_writes(log)
+        self.addCleanup(log.close)
+        self.addCleanup(repair)
+        released: list[int] = []
+        log.when_durable(log.append(command(1)), lambda: released.append(1))
+        self.clock.advance(0)
+        self.assertEqual(len(self.errors), 1)
+        self.assertIsInstance(self.errors[0], OSError)
+        self.assertEqual((released, log.durable_offset), ([], 0))
+
+    def test_everysec_records_the_error_and_retries(self) -> None:
+        log = open_disk_log(
+            self.mktemp(),
+            self.clock,
+            appendfsync="everysec",
+            sync_runner=InlineSyncRunner(),
+            on_fatal_error=self.errors.append,
+        )
+        self.addCleanup(log.close)
+        repair = self.break_writes(log)
+        data = command(1)
+        log.append(data)
+        self.clock.advance(0)
+        self.assertEqual((log.last_write_status, log.durable_offset), ("err", 0))
+        self.assertEqual(os.path.getsize(log.segment_paths[-1]), 0)
+        repair()
+        self.clock.advance(1)
+        self.assertEqual(log.last_write_status, "ok")
+        self.assertEqual(log.durable_offset, len(data))
+        self.assertEqual(self.errors, [])
+        log.close()
+        reopened = open_disk_log(log.directory, self.clock)
+        self.addCleanup(reopened.close)
+        self.assertEqual(reopened.read(0, 100), data)
+
+
+class ImmediateThreads:
+    """callInThread and callFromThread that call at once, as a reactor's would later."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def callInThread(self, f: Callable[..., object], *args: object) -> None:  # noqa: N802
+        self.calls.append("in thread")
+        f(*args)
+
+    def callFromThread(self, f: Callable[..., object], *args: object) -> None:  # noqa: N802
+        self.calls.append("from thread")
+        f(*args)
+
+
+classImplements(ImmediateThreads, IReactorThreads, IReactorFromThreads)
+
+
+class ThreadSyncRunnerTests(SynchronousTestCase):
+    def test_job_runs_in_a_thread_and_reports_back(self) -> None:
+        threads = ImmediateThreads()
+        results: list[BaseException | None] = []
+        runner = ThreadSyncRunner(threads)
+        runner.run(lambda: None, results.append)
+        error = OSError(28, "No space left on device")
+
+        def fail() -> None:
+            raise error
+
+        runner.run(fail, results.append)
+        self.assertEqual(results, [None, error])
+        self.assertEqual(threads.calls, ["in thread", "from thread"] * 2)
