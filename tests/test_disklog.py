@@ -19,6 +19,7 @@ from replkv.log.fsync import InlineSyncRunner, ThreadSyncRunner
 from replkv.log.interfaces import OffsetNotRetained
 from replkv.log.segments import segment_name
 from tests.support.eventlog_contract import EventLogContract
+from tests.support.tempdirs import temporary_directory
 
 
 class _DiskContract(EventLogContract):
@@ -26,7 +27,7 @@ class _DiskContract(EventLogContract):
 
     def make_log(self, clock: Clock, start_offset: int = 0) -> Any:
         log = open_disk_log(
-            self.mktemp(),
+            os.path.join(temporary_directory(self), "log"),
             clock,
             appendfsync=self.policy,
             start_offset=start_offset,
@@ -56,7 +57,7 @@ class DiskLogSmallSegmentContractTests(_DiskContract, SynchronousTestCase):
 
     def make_log(self, clock: Clock, start_offset: int = 0) -> Any:
         log = open_disk_log(
-            self.mktemp(),
+            os.path.join(temporary_directory(self), "log"),
             clock,
             appendfsync="always",
             start_offset=start_offset,
@@ -94,7 +95,7 @@ class RecordingRunner:
 class DiskLogTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
-        self.directory = self.mktemp()
+        self.directory = os.path.join(temporary_directory(self), "log")
 
     def open(self, **options: Any) -> DiskLog:
         options.setdefault("sync_runner", InlineSyncRunner())
@@ -269,7 +270,7 @@ class DiskLogTests(SynchronousTestCase):
             length - whole.index(b"\r\n", position) - 2 + position
         )
         for cut in range(position + 1, position + length):
-            copy = self.mktemp()
+            copy = os.path.join(temporary_directory(self), "log")
             shutil.copytree(self.directory, copy)
             copied = os.path.join(copy, os.path.basename(last))
             os.truncate(copied, cut)
@@ -449,7 +450,10 @@ class WriteErrorTests(SynchronousTestCase):
 
     def test_always_calls_the_fatal_error_handler(self) -> None:
         log = open_disk_log(
-            self.mktemp(), self.clock, appendfsync="always", on_fatal_error=self.errors.append
+            os.path.join(temporary_directory(self), "log"),
+            self.clock,
+            appendfsync="always",
+            on_fatal_error=self.errors.append,
         )
         repair = self.break_writes(log)
         self.addCleanup(log.close)
@@ -463,7 +467,7 @@ class WriteErrorTests(SynchronousTestCase):
 
     def test_everysec_records_the_error_and_retries(self) -> None:
         log = open_disk_log(
-            self.mktemp(),
+            os.path.join(temporary_directory(self), "log"),
             self.clock,
             appendfsync="everysec",
             sync_runner=InlineSyncRunner(),

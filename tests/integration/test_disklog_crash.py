@@ -16,6 +16,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.log.disk import open_disk_log
 from tests.support.disklog_writer import stream_bytes
+from tests.support.tempdirs import temporary_directory
 
 ROUNDS = 3
 ROUND_TIMEOUT = 15.0
@@ -43,7 +44,7 @@ def read_durable_offsets(process: subprocess.Popen[bytes], count: int) -> list[i
 
 class DiskLogCrashTests(SynchronousTestCase):
     def test_sigkill_loses_nothing_reported_durable(self) -> None:
-        directory = self.mktemp()
+        directory = os.path.join(temporary_directory(self), "log")
         rng = random.Random()
         reported = 0
         for round_number in range(ROUNDS):

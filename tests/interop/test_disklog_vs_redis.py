@@ -13,6 +13,7 @@ from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 from replkv.log.disk import DiskLog, open_disk_log
 from tests.support.processes import start_redis_server
+from tests.support.tempdirs import temporary_directory
 
 CHECK_TIMEOUT = 10.0
 
@@ -57,7 +58,9 @@ class DiskLogVsRedis(SynchronousTestCase):
         return log
 
     def test_redis_check_aof_accepts_every_segment_and_the_manifest(self) -> None:
-        log = self.write_log(self.mktemp(), with_replication_pings=True)
+        log = self.write_log(
+            os.path.join(temporary_directory(self), "log"), with_replication_pings=True
+        )
         for path in log.segment_paths:
             status, output = redis_check_aof(path)
             self.assertEqual(status, 0, output)
@@ -69,7 +72,9 @@ class DiskLogVsRedis(SynchronousTestCase):
 
     def test_redis_check_aof_rejects_a_torn_segment(self) -> None:
         # The check above can fail: a batch cut short is reported as Redis reports it.
-        log = self.write_log(self.mktemp(), with_replication_pings=False)
+        log = self.write_log(
+            os.path.join(temporary_directory(self), "log"), with_replication_pings=False
+        )
         last = log.segment_paths[-1]
         os.truncate(last, os.path.getsize(last) - 3)
         status, output = redis_check_aof(last)
@@ -77,7 +82,7 @@ class DiskLogVsRedis(SynchronousTestCase):
         self.assertIn("is not valid", output)
 
     def test_redis_server_loads_the_directory(self) -> None:
-        data_dir = self.mktemp()
+        data_dir = os.path.join(temporary_directory(self), "log")
         self.write_log(os.path.join(data_dir, "appendonlydir"), with_replication_pings=False)
         server = start_redis_server(self, "--appendonly", "yes", "--dir", os.path.abspath(data_dir))
         client = redis.Redis(port=server.port, socket_timeout=5)
