@@ -53,9 +53,10 @@ from replkv.rdb.parser import Parser
 
 _DOUBLE = struct.Struct("<d")
 
-# quicklist.c: optimization_level[], SIZE_SAFETY_LIMIT, packed_threshold.
+# quicklist.c: optimization_level[], SIZE_SAFETY_LIMIT, SIZE_ESTIMATE_OVERHEAD, packed_threshold.
 _OPTIMIZATION_LEVEL = (4096, 8192, 16384, 32768, 65536)
 _SIZE_SAFETY_LIMIT = 8192
+_SIZE_ESTIMATE_OVERHEAD = 8
 PACKED_THRESHOLD = 1 << 30
 _DOUBLE_INT_LIMIT = 4503599627370496.0  # 2**52: d2string() prints integers below it as such
 
@@ -95,15 +96,8 @@ def _string_value(value: bytes | bytearray, compress: bool, limits: Limits) -> t
 
 
 def _node_allows(node_size: int, count: int, element_size: int, fill: int) -> bool:
-    """quicklist.c: _quicklistNodeAllowInsert() for a packed node."""
-    overhead = 1 if element_size < 254 else 5
-    if element_size < 64:
-        overhead += 1
-    elif element_size < 16384:
-        overhead += 2
-    else:
-        overhead += 5
-    new_size = node_size + element_size + overhead
+    """quicklist.c: _quicklistNodeAllowInsert() for a packed node (its size estimate)."""
+    new_size = node_size + element_size + _SIZE_ESTIMATE_OVERHEAD
     if fill < 0:
         level = -fill - 1
         if level < len(_OPTIMIZATION_LEVEL) and new_size <= _OPTIMIZATION_LEVEL[level]:
