@@ -65,7 +65,7 @@ _DOUBLE_INT_LIMIT = 4503599627370496.0  # 2**52: d2string() prints integers belo
 class Limits:
     """The encoding thresholds a loaded value is converted by (Redis's defaults)."""
 
-    hash_max_listpack_entries: int = 128
+    hash_max_listpack_entries: int = 512
     hash_max_listpack_value: int = 64
     set_max_intset_entries: int = 512
     zset_max_listpack_entries: int = 128
