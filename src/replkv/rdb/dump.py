@@ -2,7 +2,7 @@
 
 A payload is one value in RDB form (type byte, then the value), the RDB version as
 two bytes little-endian, then the CRC64 of all of that as 8 bytes little-endian (0
-when rdbchecksum is off; a payload with checksum 0 is not checked).
+when rdbchecksum is off). Redis 7.0's RESTORE checks every payload's checksum, 0 too.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def verify_payload(payload: bytes, verify_checksum: bool = True) -> None:
     if not verify_checksum:
         return
     stored = int.from_bytes(payload[size - 8 :], "little")
-    if stored and crc64(memoryview(payload)[: size - 8]) != stored:
+    if crc64(memoryview(payload)[: size - 8]) != stored:  # 7.0 checks even a 0 checksum
         raise PayloadVersionError("DUMP payload checksum mismatch", size - 8)
 
 
