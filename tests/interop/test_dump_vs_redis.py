@@ -19,6 +19,13 @@ def _signed(body: bytes) -> bytes:
     return body + crc64(body).to_bytes(8, "little")
 
 
+def _about_100_seconds(raw: bytes) -> bytes:
+    """A PTTL within the 10 s before 100000 ms compares equal to any other such PTTL."""
+    if raw.startswith(b":") and 90000 <= int(raw[1:-2]) <= 100000:
+        return b":about 100000\r\n"
+    return raw
+
+
 def _length_only(raw: bytes) -> bytes:
     return raw[: raw.index(b"\r\n")]
 
@@ -121,7 +128,7 @@ class DumpRestoreVsRedis(DifferentialCase, SynchronousTestCase):
                 ["RESTORE", "a", "1", listing, "REPLACE", "ABSTTL"],
                 ["EXISTS", "a"],
                 ["RESTORE", "f", "100000", listing],
-                cmd("PTTL", "f", normalise=lambda raw: raw[:3]),
+                cmd("PTTL", "f", normalise=_about_100_seconds),
                 ["RESTORE", "g", "4102444800000", good, "ABSTTL"],
                 ["PEXPIRETIME", "g"],
                 ["RESTORE"],
