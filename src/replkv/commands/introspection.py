@@ -161,6 +161,7 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "object|refcount": (RO,),
     "psetex": (OW_UPDATE,),
     "rename": (RW_ACCESS_DELETE, OW_UPDATE),
+    "restore": (OW_UPDATE,),
     "renamenx": (RW_ACCESS_DELETE, OW_INSERT),
     "sadd": (("RW", "insert"),),
     "scard": (RO,),

@@ -37,6 +37,7 @@ FAMILIES = (
     "pubsub",
     "sort",
     "memory",
+    "dump",
 )
 
 
