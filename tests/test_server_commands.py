@@ -6,12 +6,28 @@ import hiredis
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from replkv import reply
 from replkv.client import Client
+from replkv.commands import introspection
 from replkv.commands.debug import DEBUG_NOT_ALLOWED
+from replkv.commands.table import Command
 from replkv.config import Config
+from replkv.resp3 import element_end, to_resp2
 from replkv.server import Server
 
 START = 1_700_000_000.25
+
+
+def _split(raw: bytes) -> tuple[bytes, list[bytes]]:
+    """An aggregate's header and its top-level elements (a map's keys and values)."""
+    header_end = raw.index(b"\r\n") + 2
+    count = int(raw[1 : header_end - 2]) * (2 if raw[:1] == b"%" else 1)
+    elements, pos = [], header_end
+    for _ in range(count):
+        end = element_end(raw, pos)
+        elements.append(raw[pos:end])
+        pos = end
+    return raw[:header_end], elements
 
 
 def make_server(**settings: object) -> Server:
@@ -322,3 +338,40 @@ class CommandTests(_Harness):
         raw = self.call("COMMAND", "DOCS", "config")
         assert raw is not None
         self.assertIn(b"$11\r\nsubcommands\r\n", raw)
+
+    def test_docs_are_redis_stored_docs_in_either_protocol(self) -> None:
+        summary = b"$7\r\nsummary\r\n$22\r\nGet the value of a key\r\n"
+        argument = b"$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n"
+        raw2 = self.call("COMMAND", "DOCS", "GET")
+        assert raw2 is not None
+        self.assertTrue(raw2.startswith(b"*2\r\n$3\r\nget\r\n*10\r\n" + summary), raw2)
+        self.assertIn(b"*1\r\n*6\r\n" + argument, raw2)
+        self.client.set_resp(3)
+        raw3 = self.call("COMMAND", "DOCS", "get")
+        assert raw3 is not None
+        self.assertTrue(raw3.startswith(b"%1\r\n$3\r\nget\r\n%5\r\n" + summary), raw3)
+        self.assertIn(b"*1\r\n%3\r\n" + argument, raw3)
+        self.assertEqual(to_resp2(raw3), raw2)
+
+    def test_container_docs_list_the_implemented_subcommands(self) -> None:
+        self.client.set_resp(3)
+        raw = self.call("COMMAND", "DOCS", "config")
+        assert raw is not None
+        _, elements = _split(raw)
+        _, fields = _split(elements[1])
+        self.assertEqual(fields[-2], b"$11\r\nsubcommands\r\n")
+        _, subs = _split(fields[-1])
+        implemented = self.server.commands.by_name[b"config"].subcommands
+        assert implemented is not None
+        self.assertEqual(subs[::2], [reply.bulk(sub.name.encode()) for sub in implemented.values()])
+        self.assertEqual(subs[1], introspection.command_docs(next(iter(implemented.values())), 3))
+
+    def test_docs_of_a_command_redis_lacks_come_from_its_declaration(self) -> None:
+        declared = Command(
+            "nosuchcmd", None, 1, frozenset(), group="sorted_set", summary="Do it", since="9.9.9"
+        )
+        self.assertEqual(
+            introspection.command_docs(declared, 2),
+            b"*6\r\n$7\r\nsummary\r\n$5\r\nDo it\r\n$5\r\nsince\r\n$5\r\n9.9.9\r\n"
+            b"$5\r\ngroup\r\n$10\r\nsorted-set\r\n",
+        )

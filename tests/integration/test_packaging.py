@@ -23,6 +23,7 @@ from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 from tests.support.ports import free_port
 from tests.support.processes import STOP_TIMEOUT, ping_answers
+from tests.support.resp_client import RawClient
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = "twisted/plugins/replkv_plugin.py"
@@ -120,6 +121,12 @@ class InstalledPackageTests(SynchronousTestCase):
                 return
         self.fail(f"twistd replkv never listened:\n{log.read_text(errors='replace')}")
 
+    def assert_docs_data_installed(self, port: int) -> None:
+        """COMMAND DOCS answers Redis's docs, read from the installed data file."""
+        with RawClient(port) as client:
+            docs = client.call("COMMAND", "DOCS", "get")
+        self.assertIn(b"$10\r\ncomplexity\r\n$4\r\nO(1)\r\n", docs)
+
     def serve_once(self, argv: list[str], port: int, log: Path) -> bool:
         """Start the server, PING it, stop it; False if the port was taken meanwhile."""
         process = subprocess.Popen(
@@ -134,6 +141,7 @@ class InstalledPackageTests(SynchronousTestCase):
             deadline = time.monotonic() + START_TIMEOUT
             while time.monotonic() < deadline and process.poll() is None:
                 if ping_answers(port):
+                    self.assert_docs_data_installed(port)
                     return True
                 time.sleep(0.05)  # poll interval; the deadline bounds the wait
             text = log.read_text(errors="replace") if log.exists() else ""
@@ -168,6 +176,7 @@ class InstalledPackageTests(SynchronousTestCase):
         self.assertNotIn("twisted/__init__.py", names)
         self.assertNotIn("twisted/plugins/__init__.py", names)
         self.assertIn("replkv/__init__.py", names)
+        self.assertIn("replkv/commands/command_docs.json", names)
         self.pip_install(str(wheel))
         self.assert_twistd_serves_replkv()
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.commands import registry
+from replkv.resp3 import element_end
 from tests.support.differential import (
     DifferentialCase,
+    Normaliser,
     any_bulk,
     cmd,
     info_fields,
@@ -51,6 +53,79 @@ def legacy_fields(raw: bytes) -> bytes:
     if not isinstance(items, list):
         return raw
     return repr([item[:7] if isinstance(item, list) else item for item in items]).encode()
+
+
+def _elements(raw: bytes) -> tuple[bytes, list[bytes]]:
+    """An aggregate's type byte and the raw bytes of its top-level elements (map: k, v, …)."""
+    header_end = raw.index(b"\r\n") + 2
+    count = int(raw[1 : header_end - 2]) * (2 if raw[:1] == b"%" else 1)
+    elements, pos = [], header_end
+    for _ in range(count):
+        end = element_end(raw, pos)
+        elements.append(raw[pos:end])
+        pos = end
+    assert pos == len(raw), raw[pos:]
+    return raw[:1], elements
+
+
+def _aggregate(kind: bytes, pairs: list[tuple[bytes, bytes]]) -> bytes:
+    """A map (RESP3) or flat array (RESP2) of pairs."""
+    count = len(pairs) if kind == b"%" else 2 * len(pairs)
+    return b"%b%d\r\n%b" % (kind, count, b"".join(key + value for key, value in pairs))
+
+
+def _pairs(elements: list[bytes]) -> list[tuple[bytes, bytes]]:
+    return list(zip(elements[::2], elements[1::2], strict=True))
+
+
+SUBCOMMANDS_KEY = b"$11\r\nsubcommands\r\n"
+
+
+def _docs_with_sorted_subcommands(docs: bytes, implemented: set[bytes]) -> bytes:
+    """One command's docs map, its subcommands cut to `implemented` and sorted by name."""
+    kind, elements = _elements(docs)
+    fields = _pairs(elements)
+    for index, (key, value) in enumerate(fields):
+        if key == SUBCOMMANDS_KEY:
+            sub_kind, sub_elements = _elements(value)
+            subs = sorted(
+                (name, sub)
+                for name, sub in _pairs(sub_elements)
+                if name[name.index(b"\n") + 1 : -2] in implemented
+            )
+            fields[index] = (key, _aggregate(sub_kind, subs))
+    return _aggregate(kind, fields)
+
+
+def implemented_names() -> set[bytes]:
+    """Every command and `container|sub` name replkv implements."""
+    registry.load()
+    names = set()
+    for name, command in registry.COMMANDS.items():
+        names.add(name)
+        names.update(sub.name.encode() for sub in (command.subcommands or {}).values())
+    return names
+
+
+def docs_comparable(only_implemented: bool = False) -> Normaliser:
+    """A COMMAND DOCS reply with each container's subcommands restricted to replkv's
+    and sorted (Redis lists all of its own, in its seeded hash table's order); with
+    `only_implemented`, also the entries cut to replkv's commands and sorted by name.
+    """
+    implemented = implemented_names()
+
+    def normalise(raw: bytes) -> bytes:
+        if not raw.startswith((b"%", b"*")):
+            return raw
+        kind, elements = _elements(raw)
+        entries = [
+            (name, _docs_with_sorted_subcommands(docs, implemented))
+            for name, docs in _pairs(elements)
+            if not only_implemented or name[name.index(b"\n") + 1 : -2] in implemented
+        ]
+        return _aggregate(kind, sorted(entries) if only_implemented else entries)
+
+    return normalise
 
 
 class DebugVsRedis(DifferentialCase, SynchronousTestCase):
@@ -333,6 +408,32 @@ class CommandVsRedis(DifferentialCase, SynchronousTestCase):
         infos = [["COMMAND", "INFO", name] for name in names]
         self.assertSameReplies(infos)
         self.assertSameReplies([cmd("HELLO", "3", normalise=lambda raw: raw[:1]), *infos])
+
+    def test_docs_of_every_implemented_command(self) -> None:
+        # Every command, container and subcommand, alone, in RESP2 then RESP3.
+        comparable = docs_comparable()
+        docs = [
+            cmd("COMMAND", "DOCS", name, normalise=comparable)
+            for name in sorted(implemented_names())
+        ]
+        self.assertSameReplies(docs)
+        self.assertSameReplies([cmd("HELLO", "3", normalise=lambda raw: raw[:1]), *docs])
+
+    def test_docs_of_several_and_of_all_commands(self) -> None:
+        comparable = docs_comparable()
+        several = [
+            cmd("COMMAND", "DOCS", *names, normalise=comparable)
+            for names in [
+                ["get", "set", "nosuch", "config|get", "hset", "GET"],
+                ["config", "Client|List", "nosuch|x", "get|x", "object", "zadd"],
+                ["nosuch", "nosuch2"],
+            ]
+        ]
+        everything = cmd("COMMAND", "DOCS", normalise=docs_comparable(only_implemented=True))
+        self.assertSameReplies([*several, everything])
+        self.assertSameReplies(
+            [cmd("HELLO", "3", normalise=lambda raw: raw[:1]), *several, everything]
+        )
 
     def test_getkeysandflags(self) -> None:
         self.assertSameReplies(

@@ -11,6 +11,7 @@ from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands import registry
 from replkv.commands.args import try_int
+from replkv.commands.stored_docs import stored_fields
 from replkv.commands.table import Command, all_commands, container, subcommand
 from replkv.errors import CommandError
 from replkv.glob import compile_glob
@@ -160,6 +161,7 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "object|refcount": (RO,),
     "psetex": (OW_UPDATE,),
     "rename": (RW_ACCESS_DELETE, OW_UPDATE),
+    "restore": (OW_UPDATE,),
     "renamenx": (RW_ACCESS_DELETE, OW_INSERT),
     "sadd": (("RW", "insert"),),
     "scard": (RO,),
@@ -409,7 +411,30 @@ def command_info(cmd: Command, resp: int) -> bytes:
 
 
 def command_docs(cmd: Command, resp: int) -> bytes:
-    """addReplyCommandDocs(), brief: summary, since, group and the subcommands."""
+    """addReplyCommandDocs(): Redis's stored docs, with the subcommands replkv implements.
+
+    A command Redis 7.0 lacks answers what its declaration says (summary, since, group).
+    """
+    stored = stored_fields(cmd.name, resp)
+    if stored is None:
+        return _declared_docs(cmd, resp)
+    count, fields = stored
+    if not cmd.subcommands:
+        return reply.map_header(count, resp) + fields
+    subs = list(cmd.subcommands.values())
+    return b"".join(
+        [
+            reply.map_header(count + 1, resp),
+            fields,
+            reply.bulk(b"subcommands"),
+            reply.map_header(len(subs), resp),
+            *[reply.bulk(sub.name.encode()) + command_docs(sub, resp) for sub in subs],
+        ]
+    )
+
+
+def _declared_docs(cmd: Command, resp: int) -> bytes:
+    """The docs a command's declaration gives: summary, since, group and the subcommands."""
     fields = [
         reply.bulk(b"summary"),
         reply.bulk(cmd.summary.encode()),

@@ -38,6 +38,7 @@ FAMILIES = (
     "sort",
     "memory",
     "persistence",
+    "dump",
 )
 
 
