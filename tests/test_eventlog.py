@@ -40,6 +40,7 @@ class LaggingLog:
         self.retains = self._log.retains
         self.cursor = self._log.cursor
         self.trim = self._log.trim
+        self.close = self._log.close
 
     start_offset = property(lambda self: self._log.start_offset)
     end_offset = property(lambda self: self._log.end_offset)

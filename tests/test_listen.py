@@ -149,10 +149,14 @@ class ReadyLineTests(SynchronousTestCase):
     def test_ready_is_logged_once_after_the_listeners(self) -> None:
         config = make_config(bind=["127.0.0.1"], unixsocket="/tmp/replkv-ready.sock")
         config.dir = os.getcwd()
-        service = ReplkvService(config, MemoryReactorClock())
+        config.save = ()
+        config.dbfilename = "no-snapshot-here.rdb"
+        reactor = MemoryReactorClock()
+        service = ReplkvService(config, reactor)
         with capturedLogs() as events:
             service.privilegedStartService()
             service.startService()
+            reactor.advance(0)  # loading (of nothing) ends on the next turn
         self.addCleanup(service.stopService)
         messages = [formatEvent(event) for event in events]
         self.assertEqual(messages.count("Ready to accept connections"), 1)

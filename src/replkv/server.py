@@ -39,9 +39,9 @@ from replkv.reply import encode_command
 from replkv.stats import Stats
 
 if TYPE_CHECKING:
-    from replkv.persistence.recovery import LoadingProgress
     from replkv.client import Client
     from replkv.config import Config
+    from replkv.persistence.recovery import LoadingProgress
 
 # Commands that run at once inside MULTI instead of being queued (multi.c).
 _NOT_QUEUED = frozenset([b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"])

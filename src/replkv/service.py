@@ -72,6 +72,7 @@ class ReplkvService(MultiService):
             self._cron.stop()
         # SIGTERM saves as SHUTDOWN does (a no-op if SHUTDOWN already did).
         self.server.snapshots.final_save(bool(self.config.save))
+        self.server.log.close()
         return super().stopService()
 
     def cron(self) -> None:

@@ -12,6 +12,7 @@ import redis
 from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 from tests.support.processes import ServerProcess, start_redis_server, start_replkv
+from tests.support.resp_client import RawClient
 
 WAIT = 15.0
 
@@ -73,11 +74,17 @@ class SnapshotTests(SynchronousTestCase):
             ["redis-check-rdb", str(path)], capture_output=True, text=True, timeout=60
         )
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
-        reference = start_redis_server(self, "--enable-debug-command", "yes")
-        shutil.copy(path, reference.workdir / "copy.rdb")
-        reference.stop()
+        copy_dir = Path(self.mktemp()).resolve()
+        copy_dir.mkdir()
+        shutil.copy(path, copy_dir / "copy.rdb")
         reference = start_redis_server(
-            self, "--enable-debug-command", "yes", "--dbfilename", "copy.rdb"
+            self,
+            "--enable-debug-command",
+            "yes",
+            "--dir",
+            str(copy_dir),
+            "--dbfilename",
+            "copy.rdb",
         )
         with redis.Redis(port=reference.port) as client:
             self.assertEqual(client.execute_command("DEBUG", "DIGEST"), digest)
@@ -96,7 +103,8 @@ class SnapshotTests(SynchronousTestCase):
     def test_bgsave_in_a_child_while_serving(self) -> None:
         server, client = self.start("--enable-debug-command", "yes")
         fill(client)
-        self.assertEqual(client.execute_command("BGSAVE"), b"Background saving started")
+        with RawClient(server.port) as raw:
+            self.assertEqual(raw.call("BGSAVE"), b"+Background saving started\r\n")
         client.set("after-fork", "not in the snapshot")
         wait_until(lambda: info(client, "rdb_bgsave_in_progress") == 0, "the BGSAVE child")
         self.assertEqual(info(client, "rdb_last_bgsave_status"), "ok")
@@ -109,8 +117,8 @@ class SnapshotTests(SynchronousTestCase):
 
     def test_save_rules_start_a_bgsave(self) -> None:
         _, client = self.start("--save", "1 3")
-        client.mset({"a": 1, "b": 2, "c": 3})
-        client.set("d", 4)
+        for key in "abcd":
+            client.set(key, 1)
         wait_until(lambda: info(client, "rdb_saves") >= 1, "a save by the rules")  # type: ignore[operator]
         self.assertEqual(info(client, "rdb_last_bgsave_status"), "ok")
 
@@ -127,9 +135,7 @@ class SnapshotTests(SynchronousTestCase):
         self.assertIn("Saving the final RDB snapshot before exiting.", server.log_text())
         path = self.dump_path(server)
         self.assertTrue(path.exists())
-        again = start_replkv(
-            self, "--dir", str(path.parent), "--enable-debug-command", "yes"
-        )
+        again = start_replkv(self, "--dir", str(path.parent), "--enable-debug-command", "yes")
         with redis.Redis(port=again.port) as restarted:
             self.assertEqual(restarted.execute_command("DEBUG", "DIGEST"), digest)
             self.assertEqual(restarted.info("persistence")["rdb_last_load_keys_loaded"], 313)

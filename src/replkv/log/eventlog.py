@@ -140,6 +140,9 @@ class InMemoryLog:
         if offset > self.end_offset:
             raise ValueError(f"offset {offset} is beyond the end of the log")
 
+    def close(self) -> None:
+        """Nothing to write: the log lives and ends with the process."""
+
     def reset(self, offset: int) -> None:
         """Discard everything; the log starts and ends at offset. Open cursors are lost."""
         if offset < 0:

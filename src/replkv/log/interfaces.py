@@ -70,6 +70,9 @@ class IEventLog(Interface):
         a log that keeps them for cursors. offset must not exceed end_offset (ValueError).
         """
 
+    def close() -> None:
+        """At shutdown: write and fsync what is pending. A log in memory has nothing to do."""
+
     def reset(offset: int) -> None:
         """Discard everything: the log now starts and ends at offset (full resync).
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from twisted.internet import defer, task
@@ -24,9 +24,11 @@ from twisted.logger import Logger
 
 from replkv.keyspace.apply import StreamApplier
 from replkv.listen import StartupAborted
+from replkv.log.disk import open_disk_log
 from replkv.log.eventlog import InMemoryLog
+from replkv.log.segments import LogCorruptError, LogTruncatedError
 from replkv.rdb.format import RdbError
-from replkv.rdb.reader import RdbInfo, load_rdb
+from replkv.rdb.reader import RdbInfo, load_rdb, read_aux
 from replkv.rdb.values import Limits
 
 if TYPE_CHECKING:
@@ -74,8 +76,6 @@ def read_snapshot_aux(path: str) -> RdbInfo | None:
 
     Raises RdbError for a file that is not an RDB file.
     """
-    from replkv.rdb.reader import read_aux
-
     if not os.path.exists(path):
         return None
     with open(path, "rb") as source:
@@ -100,8 +100,6 @@ def open_event_log(config: Config, reactor: object, snapshot: RdbInfo | None) ->
     offset = snapshot.repl_offset if snapshot is not None else None
     if not config.appendonly:
         return InMemoryLog(reactor, config.repl_backlog_size, start_offset=offset or 0)  # type: ignore[arg-type]
-    from replkv.log.disk import LogCorruptError, LogTruncatedError, open_disk_log
-
     try:
         return open_disk_log(
             log_directory(config),
@@ -145,7 +143,7 @@ class Recovery:
         progress.loaded_bytes = self._snapshot_size()
         clock = server.clock
         cooperator = task.Cooperator(scheduler=lambda work: clock.callLater(0, work))  # type: ignore[attr-defined]
-        d = cooperator.cooperate(self._replay(replay_from)).whenDone()
+        d: defer.Deferred[Any] = cooperator.cooperate(self._replay(replay_from)).whenDone()
         d.addCallback(lambda _: self._done())
         d.addErrback(lambda failure: self._fail(f"Loading the event log failed: {failure.value}"))
         return d

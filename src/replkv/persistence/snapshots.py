@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING
 
 from twisted.logger import Logger
 
+from replkv.rdb.values import Limits
+from replkv.rdb.writer import write_rdb
+
 if TYPE_CHECKING:
     from replkv.server import Server
 
@@ -49,14 +52,20 @@ def fsync_directory(path: str) -> None:
 
 def write_snapshot(server: Server, aux: dict[bytes, bytes]) -> None:
     """rdbSave(): the keyspace into `dir/dbfilename`, atomically. Raises OSError."""
-    from replkv.rdb.writer import write_rdb
-
-    directory = server.config.dir or "."
-    target = os.path.join(directory, server.config.dbfilename)
+    config = server.config
+    directory = config.dir or "."
+    target = os.path.join(directory, config.dbfilename)
     temp = os.path.join(directory, "temp-%d.rdb" % os.getpid())
     try:
         with open(temp, "wb", buffering=1 << 20) as out:
-            write_rdb(server.keyspace, out, aux, checksum=server.config.rdbchecksum)
+            write_rdb(
+                server.keyspace,
+                out,
+                aux,
+                compress=config.rdbcompression,
+                checksum=config.rdbchecksum,
+                limits=Limits.from_config(config),
+            )
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, target)
@@ -86,13 +95,15 @@ class Snapshots:
         """rdbSave() in the foreground: the server stops serving until it is written."""
         state = self.state
         dirty = state.dirty
+        aux = snapshot_aux(self.server)
         try:
-            write_snapshot(self.server, snapshot_aux(self.server))
+            write_snapshot(self.server, aux)
         except OSError as exc:
             log.error("Failed opening the temp RDB file for saving: {error}", error=exc)
             state.last_bgsave_ok = False
             return False
         log.info("DB saved on disk")
+        self._covered(int(aux[b"repl-offset"]))
         state.dirty -= dirty
         state.last_save_time = int(self.now())
         state.last_bgsave_ok = True
@@ -107,6 +118,7 @@ class Snapshots:
         state.dirty_at_fork = state.dirty
         state.last_bgsave_try = self.now()
         aux = snapshot_aux(self.server)
+        state.offset_at_fork = int(aux[b"repl-offset"])
         started = time.monotonic_ns()
         try:
             pid = os.fork()
@@ -143,6 +155,7 @@ class Snapshots:
         state.last_bgsave_seconds = int(self.now() - state.child_started)
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
             log.info("Background saving terminated with success")
+            self._covered(state.offset_at_fork)
             state.dirty -= state.dirty_at_fork
             state.last_save_time = int(self.now())
             state.last_bgsave_ok = True
@@ -156,6 +169,12 @@ class Snapshots:
         else:
             log.warn("Background saving error")
             state.last_bgsave_ok = False
+
+    def _covered(self, offset: int) -> None:
+        """A snapshot on disk covers the log up to offset: what is before may go."""
+        event_log = self.server.log
+        if event_log.start_offset <= offset <= event_log.end_offset:
+            event_log.trim(offset)
 
     def kill_child(self) -> None:
         """killRDBChild(): stop a running BGSAVE (SHUTDOWN, FLUSHALL, a full sync)."""

@@ -15,6 +15,7 @@ class SaveState:
     child_pid: int = -1
     child_started: float = 0.0
     dirty_at_fork: int = 0
+    offset_at_fork: int = 0
     # A BGSAVE SCHEDULE waiting for the running child to end.
     scheduled: bool = False
     last_bgsave_ok: bool = True

@@ -100,6 +100,27 @@ def read_header(data: bytes) -> int:
     return version
 
 
+# AUX fields sit at the start of a file; more than this before the first key is unusual.
+AUX_READ_LIMIT = 1 << 16
+
+
+def read_aux(source: BinaryIO) -> RdbInfo:
+    """The header and the AUX fields before the first key or database (a cheap look at
+    `repl-id` / `repl-offset` without loading the keys). Raises RdbError."""
+    data = source.read(AUX_READ_LIMIT)
+    info = RdbInfo(read_header(data))
+    p = Parser(data, 9)
+    try:
+        while p.pos < p.size and p.data[p.pos] == OP_AUX:
+            p.pos += 1
+            key = p.string()
+            info.aux[key] = p.string()
+    except RdbError:
+        if len(data) < AUX_READ_LIMIT:
+            raise  # the file itself ends inside its AUX fields
+    return info
+
+
 def load_rdb(
     source: BinaryIO,
     keyspace: Keyspace,
