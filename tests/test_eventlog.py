@@ -45,6 +45,7 @@ class LaggingLog:
     start_offset = property(lambda self: self._log.start_offset)
     end_offset = property(lambda self: self._log.end_offset)
     durable_offset = property(lambda self: self._durable.offset)
+    written_offset = property(lambda self: self._log.end_offset)
     retention = property(lambda self: self._log.retention)
 
     def when_durable(self, offset: int, callback: Callable[[], None]) -> None:

@@ -160,6 +160,8 @@ class ClientProtocol(Client, Protocol):
                 self._held += 1
                 event_log.when_durable(event_log.end_offset, lambda: self._write_held(data))
             else:
+                if event_log.written_offset < event_log.end_offset:
+                    event_log.flush()  # the events reach the file before their replies leave
                 write_now(transport, data)
         if self.closing and transport is not None and not self._held:
             transport.loseConnection()

@@ -129,7 +129,7 @@ class Server:
             return self._reject(client, errors.NOAUTH, cmd)
         if client.subscribed and client.resp == 2 and cmd.name not in ALLOWED_WHEN_SUBSCRIBED:
             return self._reject(client, subscribed_refusal(cmd), cmd)
-        if self.loading and not cmd.allowed_when_loading:
+        if self.loading and not cmd.allowed_when_loading and not client.is_master_link:
             return self._reject(client, errors.LOADING, cmd)
         if client.multi is not None:
             if not cmd.allowed_in_multi:

@@ -247,6 +247,10 @@ class DiskLog:
 
     # Writing and syncing
 
+    @property
+    def written_offset(self) -> int:
+        return self._written
+
     def flush(self) -> None:
         """Write what was appended since the last flush as one batch; sync per the policy.
 

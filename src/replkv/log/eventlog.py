@@ -140,6 +140,13 @@ class InMemoryLog:
         if offset > self.end_offset:
             raise ValueError(f"offset {offset} is beyond the end of the log")
 
+    @property
+    def written_offset(self) -> int:
+        return self.end_offset
+
+    def flush(self) -> None:
+        """Nothing to write."""
+
     def close(self) -> None:
         """Nothing to write: the log lives and ends with the process."""
 

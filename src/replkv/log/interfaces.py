@@ -39,6 +39,10 @@ class IEventLog(Interface):
     durable_offset = Attribute(
         "Everything before this offset is on stable storage; never above end_offset."
     )
+    written_offset = Attribute(
+        "Everything before this offset has been written to the OS (it survives the process, "
+        "not the machine); between durable_offset and end_offset."
+    )
     retention = Attribute(
         "Bytes of history kept for partial resync (repl-backlog-size); settable at run time."
     )
@@ -69,6 +73,12 @@ class IEventLog(Interface):
         Never discards bytes at or after offset, nor bytes an open cursor still needs on
         a log that keeps them for cursors. offset must not exceed end_offset (ValueError).
         """
+
+    def flush() -> None:
+        """Write what was appended to the OS now (written_offset becomes end_offset), and
+        sync as the durability policy says. Replies are sent after their events reach
+        the file, as Redis writes its AOF buffer before replying; a log in memory has
+        nothing to do."""
 
     def close() -> None:
         """At shutdown: write and fsync what is pending. A log in memory has nothing to do."""
@@ -105,6 +115,12 @@ class IEventCursor(Interface):
 
     def set_wakeup(callback: Callable[[], None] | None) -> None:
         """Arm the cursor with callback (see the class docstring); None disarms it."""
+
+    def flush() -> None:
+        """Write what was appended to the OS now (written_offset becomes end_offset), and
+        sync as the durability policy says. Replies are sent after their events reach
+        the file, as Redis writes its AOF buffer before replying; a log in memory has
+        nothing to do."""
 
     def close() -> None:
         """No more wakeups; the log forgets this cursor. Idempotent."""
