@@ -120,8 +120,9 @@ class RecoveryTests(SynchronousTestCase):
         acknowledged: dict[bytes, int] = {}
         for _ in range(rounds):
             stop = threading.Event()
+            port = server.port
             writers = [
-                threading.Thread(target=self._write_until, args=(server.port, n, stop, acknowledged))
+                threading.Thread(target=self._write_until, args=(port, n, stop, acknowledged))
                 for n in range(3)
             ]
             for writer in writers:
