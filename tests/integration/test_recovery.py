@@ -156,4 +156,3 @@ class RecoveryTests(SynchronousTestCase):
                     n += 1
         except (redis.ConnectionError, redis.TimeoutError):
             pass  # the kill: what was not acknowledged may be lost
-
