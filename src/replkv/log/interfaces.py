@@ -116,11 +116,5 @@ class IEventCursor(Interface):
     def set_wakeup(callback: Callable[[], None] | None) -> None:
         """Arm the cursor with callback (see the class docstring); None disarms it."""
 
-    def flush() -> None:
-        """Write what was appended to the OS now (written_offset becomes end_offset), and
-        sync as the durability policy says. Replies are sent after their events reach
-        the file, as Redis writes its AOF buffer before replying; a log in memory has
-        nothing to do."""
-
     def close() -> None:
         """No more wakeups; the log forgets this cursor. Idempotent."""
