@@ -12,12 +12,15 @@ from twisted.logger import Logger
 
 from replkv.keyspace.expiry import ActiveExpiry
 from replkv.listen import Listeners
-from replkv.persistence.recovery import Recovery, open_event_log, read_snapshot
+from replkv.log.disk import DiskLog
+from replkv.log.eventlog import InMemoryLog
+from replkv.persistence.recovery import Recovery, open_event_log, read_snapshot, start_disk_log
 from replkv.protocol import ClientFactory
 from replkv.server import Server
 
 if TYPE_CHECKING:
     from replkv.config import Config
+    from replkv.log.interfaces import IEventLog
 
 log = Logger()
 
@@ -44,6 +47,8 @@ class ReplkvService(MultiService):
         self._cron.clock = reactor  # type: ignore[assignment]
         config.observe("hz", self._hz_changed)
         config.observe("repl-backlog-size", self._backlog_size_changed)
+        config.observe("appendonly", self._appendonly_changed)
+        config.observe("appendfsync", self._appendfsync_changed)
 
     def startService(self) -> None:
         if self.config.dir:
@@ -94,6 +99,29 @@ class ReplkvService(MultiService):
 
     def _backlog_size_changed(self, size: int) -> None:
         self.server.log.retention = size
+
+    def _appendonly_changed(self, enabled: bool) -> None:
+        """CONFIG SET appendonly: put the log on disk, or take it off."""
+        server = self.server
+        old = server.log
+        if enabled == isinstance(old, DiskLog):
+            return
+        if enabled:
+            # Redis rewrites the AOF from the dataset; here a snapshot covers the past
+            # and the new log starts at the current offset.
+            server.snapshots.save()
+            new_log: IEventLog = start_disk_log(self.config, self.reactor, old.end_offset)
+        else:
+            old.close()
+            new_log = InMemoryLog(self.reactor, self.config.repl_backlog_size, old.end_offset)  # type: ignore[arg-type]
+        server.propagator.log = new_log
+        self._appendfsync_changed(self.config.appendfsync)
+
+    def _appendfsync_changed(self, policy: str) -> None:
+        server = self.server
+        if isinstance(server.log, DiskLog):
+            server.log.policy = policy
+        server.durable_replies = self.config.appendonly and policy == "always"
 
     def shutdown(self) -> None:
         """SHUTDOWN: stop the reactor (twistd then stops every service)."""

@@ -48,6 +48,19 @@ HELP_LINES = [
     "    Reply with a test value of the specified type. <type> can be: string,",
     "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
     "    true, false.",
+    "RELOAD [option ...]",
+    "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+    "    * MERGE: conflicting keys will be loaded from RDB.",
+    "    * NOFLUSH: the existing database will not be removed before load, but",
+    "      conflicting keys will generate an exception and kill the server.",
+    "    * NOSAVE: the database will be loaded from an existing RDB file.",
+    "    Examples:",
+    "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+    "      the database.",
+    "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+    "      existing RDB file.",
+    "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+    "      file to the database.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -214,6 +227,24 @@ def _unknown(argv: list[bytes]) -> bytes:
     )
 
 
+RELOAD_OPTIONS = errors.err("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+
+
+def _reload(client: Client, argv: list[bytes]) -> bytes:
+    """DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]."""
+    options = {arg.lower() for arg in argv[2:]}
+    if not options <= {b"merge", b"noflush", b"nosave"}:
+        return RELOAD_OPTIONS
+    failure = client.server.snapshots.reload(
+        save=b"nosave" not in options, flush=b"noflush" not in options, merge=b"merge" in options
+    )
+    if failure == "save":
+        return b"-ERR\r\n"  # shared.err: the reason is in the log
+    if failure is not None:
+        return errors.err("Error trying to load the RDB dump")
+    return reply.OK
+
+
 @command("debug", -2, "admin noscript loading stale protected", group="server",
          acl_categories=("admin", "slow", "dangerous"),
          summary="A container for debugging commands", since="1.0.0")  # fmt: skip
@@ -235,6 +266,8 @@ def debug(client: Client, argv: list[bytes]) -> bytes:
         if seconds > 0:
             time.sleep(seconds)  # blocks the reactor on purpose, as Redis blocks its loop
         return reply.OK
+    if sub == b"reload":
+        return _reload(client, argv)
     if sub == b"set-active-expire" and argc == 3:
         client.server.active_expire_enabled = bool(atoi(argv[2]))
         return reply.OK

@@ -157,18 +157,10 @@ def _memory_section(server: Server) -> Fields:
 def _persistence_section(server: Server) -> Fields:
     saves = server.saves
     now = server.clock.seconds()
-    fields: Fields = [("loading", 1 if server.loading else 0), ("async_loading", 0)]
-    progress = server.loading_progress
-    if server.loading and progress is not None:
-        fields += [
-            ("loading_start_time", int(progress.start_time)),
-            ("loading_total_bytes", progress.total_bytes),
-            ("loading_rdb_used_mem", 0),
-            ("loading_loaded_bytes", progress.loaded_bytes),
-            ("loading_loaded_perc", "%.2f" % progress.percent()),
-            ("loading_eta_seconds", progress.eta_seconds()),
-        ]
-    return fields + [
+    event_log = server.log
+    fields: Fields = [
+        ("loading", 1 if server.loading else 0),
+        ("async_loading", 0),
         ("current_cow_peak", 0),
         ("current_cow_size", 0),
         ("current_cow_size_age", 0),
@@ -196,11 +188,34 @@ def _persistence_section(server: Server) -> Fields:
         ("aof_last_bgrewrite_status", "ok"),
         ("aof_rewrites", 0),
         ("aof_rewrites_consecutive_failures", 0),
-        ("aof_last_write_status", "ok"),
+        ("aof_last_write_status", event_log.last_write_status),
         ("aof_last_cow_size", 0),
         ("module_fork_in_progress", 0),
         ("module_fork_last_cow_size", 0),
     ]
+    if server.config.appendonly:
+        fields += [
+            ("aof_current_size", event_log.end_offset - event_log.start_offset),
+            ("aof_base_size", 0),
+            ("aof_pending_rewrite", 1 if saves.scheduled else 0),
+            ("aof_buffer_length", event_log.end_offset - event_log.written_offset),
+            (
+                "aof_pending_bio_fsync",
+                1 if event_log.durable_offset < event_log.written_offset else 0,
+            ),
+            ("aof_delayed_fsync", 0),
+        ]
+    progress = server.loading_progress
+    if server.loading and progress is not None:
+        fields += [
+            ("loading_start_time", int(progress.start_time)),
+            ("loading_total_bytes", progress.total_bytes),
+            ("loading_rdb_used_mem", 0),
+            ("loading_loaded_bytes", progress.loaded_bytes),
+            ("loading_loaded_perc", "%.2f" % progress.percent()),
+            ("loading_eta_seconds", progress.eta_seconds()),
+        ]
+    return fields
 
 
 def _stats_section(server: Server) -> Fields:

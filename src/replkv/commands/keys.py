@@ -326,9 +326,15 @@ def flushdb(client: Client, argv: list[bytes]) -> bytes:
 @command("flushall", -1, "write", acl_categories=("keyspace", "dangerous"), tips=ALL_SHARDS_OK)
 def flushall(client: Client, argv: list[bytes]) -> bytes:
     _flush_mode(argv)
-    for db in client.server.keyspace.dbs:
+    server = client.server
+    for db in server.keyspace.dbs:
         db.flush()
-    client.server.propagate(client.db, argv)
+    # flushAllDataAndResetRDB(): a running BGSAVE is moot; with save points, the empty
+    # dataset is saved at once.
+    server.snapshots.kill_child()
+    if server.config.save:
+        server.snapshots.save()
+    server.propagate(client.db, argv)
     return reply.OK
 
 

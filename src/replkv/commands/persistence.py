@@ -1,4 +1,8 @@
-"""SAVE and BGSAVE (rdb.c: saveCommand(), bgsaveCommand())."""
+"""SAVE, BGSAVE and BGREWRITEAOF (rdb.c: saveCommand(), bgsaveCommand(); aof.c).
+
+BGREWRITEAOF compacts what start-up must replay, as Redis's rewrite does: here that is
+a snapshot, after which the log before its offset may be dropped.
+"""
 
 from __future__ import annotations
 
@@ -37,3 +41,18 @@ def bgsave(client: Client, argv: list[bytes]) -> bytes:
         server.saves.scheduled = True
         return SCHEDULED
     return STARTED if server.snapshots.background_save() else FAILED
+
+
+REWRITE_SCHEDULED = reply.simple(b"Background append only file rewriting scheduled")
+REWRITE_STARTED = reply.simple(b"Background append only file rewriting started")
+
+
+@command("bgrewriteaof", 1, "admin noscript no_async_loading", group="server",
+         acl_categories=("admin", "slow", "dangerous"),
+         summary="Asynchronously rewrite the append-only file", since="1.0.0")  # fmt: skip
+def bgrewriteaof(client: Client, argv: list[bytes]) -> bytes:
+    server = client.server
+    if server.saves.bgsave_in_progress or server.propagator.depth > 1:
+        server.saves.scheduled = True
+        return REWRITE_SCHEDULED
+    return REWRITE_STARTED if server.snapshots.background_save() else FAILED

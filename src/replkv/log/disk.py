@@ -459,8 +459,15 @@ class DiskLog:
 
     @property
     def policy(self) -> str:
-        """The appendfsync policy: always, everysec or no."""
+        """The appendfsync policy: always, everysec or no (CONFIG SET appendfsync)."""
         return self._policy
+
+    @policy.setter
+    def policy(self, policy: str) -> None:
+        if policy not in POLICIES:
+            raise ValueError(f"appendfsync must be one of {', '.join(POLICIES)}")
+        self.flush()  # what was appended under the old policy is written under it
+        self._policy = policy
 
 
 # classImplements, not @implementer: see replkv.log.interfaces.

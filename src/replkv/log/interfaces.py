@@ -43,6 +43,9 @@ class IEventLog(Interface):
         "Everything before this offset has been written to the OS (it survives the process, "
         "not the machine); between durable_offset and end_offset."
     )
+    last_write_status = Attribute(
+        "INFO's aof_last_write_status: 'ok', or 'err' after a failed write or fsync."
+    )
     retention = Attribute(
         "Bytes of history kept for partial resync (repl-backlog-size); settable at run time."
     )

@@ -24,9 +24,9 @@ from twisted.logger import Logger
 
 from replkv.keyspace.apply import StreamApplier
 from replkv.listen import StartupAborted
-from replkv.log.disk import open_disk_log
+from replkv.log.disk import DiskLog, open_disk_log
 from replkv.log.eventlog import InMemoryLog
-from replkv.log.segments import LogCorruptError, LogTruncatedError
+from replkv.log.segments import SEGMENT_NAME, LogCorruptError, LogTruncatedError
 from replkv.rdb.format import RdbError
 from replkv.rdb.reader import RdbInfo, load_rdb, read_aux
 from replkv.rdb.values import Limits
@@ -80,6 +80,25 @@ def read_snapshot_aux(path: str) -> RdbInfo | None:
         return None
     with open(path, "rb") as source:
         return read_aux(source)
+
+
+def start_disk_log(config: Config, reactor: object, offset: int) -> DiskLog:
+    """A new, empty log on disk starting at offset; segments left from before are removed
+    (the snapshot just written covers what they held)."""
+    directory = log_directory(config)
+    if os.path.isdir(directory):
+        for name in os.listdir(directory):
+            if SEGMENT_NAME.fullmatch(name):
+                os.unlink(os.path.join(directory, name))
+    return open_disk_log(
+        directory,
+        reactor,  # type: ignore[arg-type]
+        appendfsync=config.appendfsync,
+        load_truncated=config.aof_load_truncated,
+        retention=config.repl_backlog_size,
+        start_offset=offset,
+        manifest_filename=config.appendfilename,
+    )
 
 
 def read_snapshot(config: Config) -> RdbInfo | None:

@@ -18,8 +18,12 @@ from typing import TYPE_CHECKING
 
 from twisted.logger import Logger
 
+from replkv.keyspace.keyspace import Keyspace
+from replkv.rdb.format import RdbError
+from replkv.rdb.reader import load_rdb
 from replkv.rdb.values import Limits
 from replkv.rdb.writer import write_rdb
+from replkv.stats import Stats
 
 if TYPE_CHECKING:
     from replkv.server import Server
@@ -109,6 +113,49 @@ class Snapshots:
         state.last_bgsave_ok = True
         state.saves += 1
         return True
+
+    # -- DEBUG RELOAD -------------------------------------------------------------------
+
+    def reload(self, save: bool = True, flush: bool = True, merge: bool = False) -> str | None:
+        """debug.c: DEBUG RELOAD: save (unless NOSAVE), empty the dataset (unless
+        NOFLUSH), load the snapshot back; keys already present are an error unless MERGE.
+
+        Returns None, or the reason it failed. Like Redis, nothing of it is an event:
+        with NOSAVE or NOFLUSH the dataset can part from its log and replicas.
+        """
+        if save and not self.save():
+            return "save"
+        server = self.server
+        config = server.config
+        loaded = Keyspace(config.databases, server.clock, Stats())
+        path = os.path.join(config.dir or ".", config.dbfilename)
+        try:
+            with open(path, "rb") as source:
+                load_rdb(
+                    source,
+                    loaded,
+                    limits=Limits.from_config(config),
+                    verify_checksum=config.rdbchecksum,
+                    expired_before_ms=server.keyspace.now_ms(),
+                )
+        except (OSError, RdbError) as exc:
+            log.warn("Error trying to load the RDB dump: {error}", error=exc)
+            return "load"
+        dbs = server.keyspace.dbs
+        if not flush and not merge:
+            for db, fresh in zip(dbs, loaded.dbs, strict=True):
+                if any(key in db.data for key in fresh.data):
+                    return "duplicate key"
+        for db, fresh in zip(dbs, loaded.dbs, strict=True):
+            if flush:
+                db.flush()
+            for key, value in fresh.data.items():
+                db.store(key, value)
+                when = fresh.expires.get(key)
+                if when is not None:
+                    db.set_expire(key, when)
+        log.warn("DB reloaded by DEBUG RELOAD")
+        return None
 
     # -- BGSAVE -------------------------------------------------------------------------
 
