@@ -191,6 +191,16 @@ class DebugRefusedVsRedis(DifferentialCase, SynchronousTestCase):
         )
 
 
+class InfoWithLogOnDiskVsRedis(DifferentialCase, SynchronousTestCase):
+    redis_args = ("--appendonly", "yes")
+    replkv_args = ("--appendonly", "yes")
+
+    def test_persistence_fields(self) -> None:
+        self.assertSameReplies(
+            [["SET", "a", "1"], cmd("INFO", "persistence", normalise=info_layout_fixed)]
+        )
+
+
 class InfoVsRedis(DifferentialCase, SynchronousTestCase):
     def test_section_and_field_names(self) -> None:
         for args in (
