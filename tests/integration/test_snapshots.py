@@ -122,6 +122,13 @@ class SnapshotTests(SynchronousTestCase):
         wait_until(lambda: info(client, "rdb_saves") >= 1, "a save by the rules")  # type: ignore[operator]
         self.assertEqual(info(client, "rdb_last_bgsave_status"), "ok")
 
+    def test_log_growth_starts_a_snapshot(self) -> None:
+        _, client = self.start("--appendonly", "yes", "--auto-aof-rewrite-min-size", "4kb")
+        for i in range(100):
+            client.set(f"key:{i}", "v" * 50)  # about 8 kB of log, no snapshot yet
+        wait_until(lambda: info(client, "rdb_saves") >= 1, "a snapshot on log growth")  # type: ignore[operator]
+        self.assertEqual(info(client, "rdb_last_bgsave_status"), "ok")
+
     def test_shutdown_saves_and_a_restart_loads(self) -> None:
         server, client = self.start("--save", "3600 1", "--enable-debug-command", "yes")
         fill(client)

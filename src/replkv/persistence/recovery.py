@@ -186,6 +186,7 @@ class Recovery:
                     f"The event log starts at offset {event_log.start_offset} "
                     f"and no snapshot ({self._path()}) covers what came before it."
                 )
+            server.snapshots.covered_offset = event_log.start_offset
             return event_log.start_offset
         started = time.monotonic()
         with open(self._path(), "rb") as source:
@@ -212,6 +213,8 @@ class Recovery:
                     f"The snapshot {self._path()} covers offset {offset}, which the event log "
                     f"(offsets {event_log.start_offset}-{event_log.end_offset}) does not hold."
                 )
+        server.snapshots.covered_offset = offset
+        server.snapshots.snapshot_size = self._snapshot_size()
         stream_db = info.repl_stream_db
         self._stream_db = stream_db if stream_db is not None else 0
         return offset

@@ -89,6 +89,10 @@ class Snapshots:
         self.server = server
         self.state = server.saves
         self.shut_down = False
+        # The log offset the newest snapshot covers, and its size: the log's growth past
+        # it triggers the next snapshot (auto-aof-rewrite-percentage / -min-size).
+        self.covered_offset = server.log.end_offset
+        self.snapshot_size = 0
 
     def now(self) -> float:
         return self.server.clock.seconds()
@@ -219,6 +223,12 @@ class Snapshots:
 
     def _covered(self, offset: int) -> None:
         """A snapshot on disk covers the log up to offset: what is before may go."""
+        self.covered_offset = offset
+        try:
+            config = self.server.config
+            self.snapshot_size = os.path.getsize(os.path.join(config.dir or ".", config.dbfilename))
+        except OSError:
+            self.snapshot_size = 0
         event_log = self.server.log
         if event_log.start_offset <= offset <= event_log.end_offset:
             event_log.trim(offset)
@@ -240,6 +250,20 @@ class Snapshots:
             os.unlink(temp)
         except OSError:
             pass
+
+    def _log_grew(self) -> bool:
+        """aof.c's automatic rewrite: the log since the newest snapshot outgrew it."""
+        config = self.server.config
+        if not config.appendonly or not config.auto_aof_rewrite_percentage:
+            return False
+        size = self.server.log.end_offset - self.covered_offset
+        if size <= config.auto_aof_rewrite_min_size:
+            return False
+        growth = size * 100 // max(self.snapshot_size, 1) - 100
+        if growth < config.auto_aof_rewrite_percentage:
+            return False
+        log.info("Starting an automatic snapshot on {growth}% log growth", growth=growth)
+        return True
 
     def final_save(self, save: bool) -> bool:
         """prepareForShutdown(): stop a BGSAVE, then save if asked; False if that failed.
@@ -266,6 +290,9 @@ class Snapshots:
         if state.child_pid != -1:
             return
         if state.scheduled:
+            self.background_save()
+            return
+        if self._log_grew():
             self.background_save()
             return
         now = self.now()
