@@ -19,10 +19,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from twisted.internet import defer, task
+from twisted.internet import defer, task, threads
+from twisted.internet.interfaces import IReactorThreads
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from replkv.keyspace.apply import StreamApplier
+from replkv.keyspace.keyspace import Keyspace
 from replkv.listen import StartupAborted
 from replkv.log.disk import DiskLog, open_disk_log
 from replkv.log.eventlog import InMemoryLog
@@ -30,6 +33,7 @@ from replkv.log.segments import SEGMENT_NAME, LogCorruptError, LogTruncatedError
 from replkv.rdb.format import RdbError
 from replkv.rdb.reader import RdbInfo, load_rdb, read_aux
 from replkv.rdb.values import Limits
+from replkv.stats import Stats
 
 if TYPE_CHECKING:
     from replkv.config import Config
@@ -135,7 +139,12 @@ def open_event_log(config: Config, reactor: object, snapshot: RdbInfo | None) ->
 
 
 class Recovery:
-    """Load the dataset into server: the snapshot, then the log after it."""
+    """Load the dataset into server: the snapshot, then the log after it.
+
+    The snapshot is parsed on a worker thread into a keyspace of its own, which no other
+    code sees until the reactor thread takes its databases over; meanwhile the reactor
+    keeps answering `-LOADING`. Without threads (a test's clock), it is parsed inline.
+    """
 
     def __init__(self, server: Server, snapshot: RdbInfo | None) -> None:
         self.server = server
@@ -151,20 +160,15 @@ class Recovery:
         progress = self.progress
         progress.start_time = server.clock.seconds()
         progress.started_monotonic = time.monotonic()
-        try:
-            replay_from = self._replay_start()
-        except RdbError as exc:
-            return self._fail(f"Short read or damaged RDB file {self._path()}: {exc}")
-        except LogGap as exc:
-            return self._fail(str(exc))
-        event_log = server.log
-        progress.total_bytes = self._snapshot_size() + (event_log.end_offset - replay_from)
-        progress.loaded_bytes = self._snapshot_size()
-        clock = server.clock
-        cooperator = task.Cooperator(scheduler=lambda work: clock.callLater(0, work))  # type: ignore[attr-defined]
-        d: defer.Deferred[Any] = cooperator.cooperate(self._replay(replay_from)).whenDone()
+        progress.total_bytes = self._snapshot_size() + server.log.end_offset
+        if self.snapshot is None:
+            d: defer.Deferred[Any] = defer.maybeDeferred(self._no_snapshot)
+        else:
+            d = self._read_snapshot()
+            d.addCallback(self._install_snapshot)
+        d.addCallback(self._replay_log)
         d.addCallback(lambda _: self._done())
-        d.addErrback(lambda failure: self._fail(f"Loading the event log failed: {failure.value}"))
+        d.addErrback(self._failed)
         return d
 
     def _path(self) -> str:
@@ -176,30 +180,59 @@ class Recovery:
         except OSError:
             return 0
 
-    def _replay_start(self) -> int:
-        """Load the snapshot; the offset the log is applied from."""
+    def _no_snapshot(self) -> int:
+        """Without a snapshot the log must hold the whole history."""
         server = self.server
         event_log = server.log
-        if self.snapshot is None:
-            if event_log.start_offset and event_log.end_offset:
-                raise LogGap(
-                    f"The event log starts at offset {event_log.start_offset} "
-                    f"and no snapshot ({self._path()}) covers what came before it."
-                )
-            server.snapshots.covered_offset = event_log.start_offset
-            return event_log.start_offset
-        started = time.monotonic()
-        with open(self._path(), "rb") as source:
-            info = load_rdb(
-                source,
-                server.keyspace,
-                limits=Limits.from_config(server.config),
-                verify_checksum=server.config.rdbchecksum,
-                expired_before_ms=server.keyspace.now_ms(),
+        if event_log.start_offset and event_log.end_offset:
+            raise LogGap(
+                f"The event log starts at offset {event_log.start_offset} "
+                f"and no snapshot ({self._path()}) covers what came before it."
             )
+        server.snapshots.covered_offset = event_log.start_offset
+        return event_log.start_offset
+
+    def _read_snapshot(self) -> defer.Deferred[tuple[Keyspace, RdbInfo, float]]:
+        server = self.server
+        config = server.config
+        now_ms = server.keyspace.now_ms()
+        path = self._path()
+
+        def parse() -> tuple[Keyspace, RdbInfo, float]:
+            started = time.monotonic()
+            loaded = Keyspace(config.databases, server.clock, Stats())
+            with open(path, "rb") as source:
+                info = load_rdb(
+                    source,
+                    loaded,
+                    limits=Limits.from_config(config),
+                    verify_checksum=config.rdbchecksum,
+                    expired_before_ms=now_ms,
+                )
+            return loaded, info, time.monotonic() - started
+
+        clock = server.clock
+        if IReactorThreads.providedBy(clock):
+            return threads.deferToThreadPool(clock, clock.getThreadPool(), parse)  # type: ignore[arg-type, attr-defined]
+        return defer.maybeDeferred(parse)
+
+    def _install_snapshot(self, loaded: tuple[Keyspace, RdbInfo, float]) -> int:
+        """Take over the parsed databases; the offset the log is applied from."""
+        keyspace, info, seconds = loaded
+        server = self.server
+        for db, parsed in zip(server.keyspace.dbs, keyspace.dbs, strict=True):
+            db.data = parsed.data
+            db.expires = parsed.expires
         server.saves.last_load_keys_loaded = info.keys_loaded
         server.saves.last_load_keys_expired = info.expired_skipped
-        log.info("DB loaded from disk: {seconds:.3f} seconds", seconds=time.monotonic() - started)
+        self.progress.loaded_bytes = self._snapshot_size()
+        log.info(
+            "Done loading RDB, keys loaded: {loaded}, keys expired: {expired}.",
+            loaded=info.keys_loaded,
+            expired=info.expired_skipped,
+        )
+        log.info("DB loaded from disk: {seconds:.3f} seconds", seconds=seconds)
+        event_log = server.log
         offset = info.repl_offset
         if info.repl_id is not None and offset is not None:
             server.replication.replid = info.repl_id.decode()
@@ -218,6 +251,24 @@ class Recovery:
         stream_db = info.repl_stream_db
         self._stream_db = stream_db if stream_db is not None else 0
         return offset
+
+    def _replay_log(self, offset: int) -> defer.Deferred[Any]:
+        """Apply the log from offset, a chunk at a time between reactor turns."""
+        progress = self.progress
+        progress.total_bytes = self._snapshot_size() + self.server.log.end_offset - offset
+        clock = self.server.clock
+        cooperator = task.Cooperator(scheduler=lambda work: clock.callLater(0, work))  # type: ignore[attr-defined]
+        return cooperator.cooperate(self._replay(offset)).whenDone()
+
+    def _failed(self, failure: Failure) -> None:
+        error = failure.value
+        if isinstance(error, RdbError):
+            self._fail(f"Short read or damaged RDB file {self._path()}: {error}")
+        elif isinstance(error, LogGap):
+            self._fail(str(error))
+        else:
+            log.failure("Loading failed", failure)
+            self._fail(f"Loading failed: {error}")
 
     def _replay(self, offset: int) -> Iterator[None]:
         """Apply the log from offset, a chunk per turn."""
@@ -251,7 +302,7 @@ class Recovery:
         if server.config.appendonly:
             log.info("DB loaded from append only file: {seconds:.3f} seconds", seconds=seconds)
 
-    def _fail(self, message: str) -> defer.Deferred[None]:
+    def _fail(self, message: str) -> None:
         log.critical("{message}", message=message)
         log.critical("You can check the files with: python -m replkv.tools verify DIR")
         os._exit(1)
