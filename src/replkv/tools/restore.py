@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from twisted.internet.task import Clock
 
@@ -26,10 +27,12 @@ from replkv.log.segments import LogScan, batch_header, iter_batches, segment_nam
 from replkv.rdb.values import Limits
 from replkv.rdb.writer import write_rdb
 from replkv.replication.ids import new_replid
-from replkv.server import Server
 from replkv.tools.datadir import DataDir, snapshot_offset
 from replkv.tools.errors import ToolError
 from replkv.tools.stream import StreamError, read_range, walk_events
+
+if TYPE_CHECKING:
+    from replkv.server import Server
 
 
 def check_boundary(scan: LogScan, db: int, base: int, offset: int) -> int:
@@ -62,6 +65,9 @@ def replay(
     source: DataDir, scan: LogScan, load_snapshot: bool, db: int, base: int, offset: int
 ) -> Server:
     """A server holding the dataset at offset: the snapshot, then the log from base."""
+    # Imported here: the command table is only needed to replay, not by the other tools.
+    from replkv.server import Server
+
     clock = Clock()
     clock.advance(time.time())
     server = Server(Config(), clock)
