@@ -19,6 +19,7 @@ import os
 import re
 import zlib
 from bisect import bisect_right
+from collections.abc import Iterator
 
 SEGMENT_PREFIX = "replkv."
 SEGMENT_SUFFIX = ".incr.aof"
@@ -56,6 +57,7 @@ class LogCorruptError(Exception):
         self.path = path
         self.position = position
         self.offset = offset
+        self.reason = reason
         super().__init__(
             f"Bad event log file {path} at file position {position} (log offset {offset}): "
             f"{reason}. Make a backup of {directory}, then repair it with: "
@@ -151,10 +153,14 @@ class Segment:
 class SegmentScan:
     """What verifying a segment found: its batches, and where it stops being whole."""
 
-    def __init__(self, segment: Segment, torn_at: int | None) -> None:
+    def __init__(
+        self, segment: Segment, torn_at: int | None, error: LogCorruptError | None = None
+    ) -> None:
         self.segment = segment
         # File position of a last batch cut short (the file ends inside it), or None.
         self.torn_at = torn_at
+        # The first damage found (scan_segment_read_only() only; scan_segment() raises it).
+        self.error = error
 
 
 def scan_segment(directory: str, path: str, start: int) -> SegmentScan:
@@ -163,6 +169,15 @@ def scan_segment(directory: str, path: str, start: int) -> SegmentScan:
     Returns the segment up to its last whole batch, and where a torn last batch begins.
     Raises LogCorruptError for anything else that is not a whole batch.
     """
+    scan = scan_segment_read_only(directory, path, start)
+    if scan.error is not None:
+        raise scan.error
+    return scan
+
+
+def scan_segment_read_only(directory: str, path: str, start: int) -> SegmentScan:
+    """scan_segment() that reports damage instead of raising it: the segment holds the
+    whole batches before the damage, `error` says what and where it is."""
     segment = Segment(path, start)
     with open(path, "rb") as file:
         data = file.read()
@@ -178,6 +193,7 @@ def scan_segment(directory: str, path: str, start: int) -> SegmentScan:
     index_positions = segment.index_positions
     next_index = offset
     torn_at: int | None = None
+    error: LogCorruptError | None = None
     try:
         while position < size:
             match = header(data, position)
@@ -206,11 +222,13 @@ def scan_segment(directory: str, path: str, start: int) -> SegmentScan:
                 next_index = offset + INDEX_STRIDE
             offset += end - begin
             position = end
+    except LogCorruptError as damage:
+        error = damage
     finally:
         view.release()
     segment.end = offset
     segment.size = position if torn_at is None else torn_at
-    return SegmentScan(segment, torn_at)
+    return SegmentScan(segment, torn_at, error)
 
 
 def _torn_or_corrupt(directory: str, path: str, data: bytes, position: int, offset: int) -> int:
@@ -222,3 +240,114 @@ def _torn_or_corrupt(directory: str, path: str, data: bytes, position: int, offs
             return position
         raise LogCorruptError(directory, path, position, offset, "no batch header")
     raise LogCorruptError(directory, path, position, offset, "bad batch header")
+
+
+def list_segments(directory: str) -> list[tuple[int, str]]:
+    """The segment files in directory as (start offset, path), oldest first."""
+    found = sorted(
+        (int(match[1]), name)
+        for name in os.listdir(directory)
+        if (match := SEGMENT_NAME.fullmatch(name)) is not None
+    )
+    return [(start, os.path.join(directory, name)) for start, name in found]
+
+
+class LogScan:
+    """What verifying the whole log found, read-only: its whole part and the first damage.
+
+    `segments` are whole from the log's start up to the first problem (the damaged
+    segment is included up to its last whole batch). `torn` is a torn last batch of the
+    last segment; `error` the first other damage (a bad batch, a gap between segments,
+    a torn batch in a segment that is not the last). At most one of them is set.
+    """
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.segments: list[Segment] = []
+        # The segment files the scan did not reach (after the damage), (start, path).
+        self.unread: list[tuple[int, str]] = []
+        self.torn: LogTruncatedError | None = None
+        self.error: LogCorruptError | None = None
+
+    @property
+    def start(self) -> int:
+        return self.segments[0].start
+
+    @property
+    def end(self) -> int:
+        """The end of the whole part of the log."""
+        return self.segments[-1].end
+
+    @property
+    def damaged_index(self) -> int:
+        """The index in segments of the segment holding the damage (the last one read)."""
+        return len(self.segments) - 1
+
+    def close(self) -> None:
+        for segment in self.segments:
+            segment.close()
+
+
+def scan_log(directory: str) -> LogScan:
+    """Verify every segment of the log in directory without changing anything.
+
+    The files are only read: unlike open_disk_log(), a torn tail is reported, not cut.
+    Scanning stops at the first damage. Raises OSError (and FileNotFoundError when the
+    directory holds no segment).
+    """
+    found = list_segments(directory)
+    if not found:
+        raise FileNotFoundError(f"no event log segment in {directory}")
+    scan = LogScan(directory)
+    for i, (start, path) in enumerate(found):
+        if scan.segments and scan.segments[-1].end != start:
+            previous = scan.segments[-1]
+            scan.error = LogCorruptError(
+                directory,
+                path,
+                0,
+                start,
+                f"the previous segment {os.path.basename(previous.path)} ends at log offset "
+                f"{previous.end}, not where this one starts",
+            )
+            scan.unread = found[i:]
+            break
+        segment_scan = scan_segment_read_only(directory, path, start)
+        segment = segment_scan.segment
+        scan.segments.append(segment)
+        if segment_scan.error is not None:
+            scan.error = segment_scan.error
+        elif segment_scan.torn_at is not None:
+            if i == len(found) - 1:
+                scan.torn = LogTruncatedError(directory, path, segment_scan.torn_at, segment.end)
+            else:
+                scan.error = LogCorruptError(
+                    directory,
+                    path,
+                    segment_scan.torn_at,
+                    segment.end,
+                    "the file ends inside a batch but is not the last segment",
+                )
+        if scan.error is not None:
+            scan.unread = found[i + 1 :]
+            break
+    return scan
+
+
+def iter_batches(segment: Segment, end: int | None = None) -> Iterator[tuple[int, int, bytes]]:
+    """The whole batches of a scanned segment as (file position, log offset, events),
+    read-only, up to the batch that reaches end (default: the segment's end)."""
+    stop = segment.end if end is None else min(end, segment.end)
+    with open(segment.path, "rb") as file:
+        data = file.read(segment.size)
+    position = 0
+    offset = segment.start
+    while offset < stop:
+        match = HEADER_LINE.match(data, position)
+        if match is None:  # verified by the scan: only a file changed since then
+            raise OSError(f"{segment.path}: no batch header at file position {position}")
+        begin = match.end()
+        length = int(match[2])
+        yield position, offset, data[begin : begin + length]
+        offset += length
+        position = begin + length
