@@ -15,6 +15,7 @@ from replkv.log.disk import DiskLog, open_disk_log
 from replkv.log.eventlog import InMemoryLog
 from replkv.reply import encode_command
 from replkv.service import ReplkvService
+from tests.support.tempdirs import temporary_directory
 
 
 def info_field(raw: bytes, name: str) -> str:
@@ -26,8 +27,7 @@ def info_field(raw: bytes, name: str) -> str:
 
 class ServiceOnDisk(SynchronousTestCase):
     def setUp(self) -> None:
-        self.dir = os.path.abspath(self.mktemp())
-        os.makedirs(self.dir)
+        self.dir = temporary_directory(self)
         self.addCleanup(os.chdir, os.getcwd())  # the service moves into its dir
 
     def start(self, **settings: object) -> ReplkvService:

@@ -13,6 +13,7 @@ from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 from tests.support.processes import ServerProcess, start_redis_server, start_replkv
 from tests.support.resp_client import RawClient
+from tests.support.tempdirs import temporary_directory
 
 WAIT = 15.0
 
@@ -74,8 +75,7 @@ class SnapshotTests(SynchronousTestCase):
             ["redis-check-rdb", str(path)], capture_output=True, text=True, timeout=60
         )
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
-        copy_dir = Path(self.mktemp()).resolve()
-        copy_dir.mkdir()
+        copy_dir = Path(temporary_directory(self))
         shutil.copy(path, copy_dir / "copy.rdb")
         reference = start_redis_server(
             self,

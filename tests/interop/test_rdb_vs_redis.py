@@ -25,6 +25,7 @@ from replkv.rdb import load_rdb, write_rdb
 from tests.support.datasets import KEYS_DB0, every_encoding
 from tests.support.processes import start_redis_server
 from tests.support.resp_client import RawClient, parse_reply
+from tests.support.tempdirs import temporary_directory
 
 DEBUG_ON = ("--enable-debug-command", "yes")
 
@@ -81,8 +82,7 @@ class RdbVsRedis(SynchronousTestCase):
 
     def test_writer_output_loads_in_redis(self) -> None:
         keyspace = self.load(self.dump_file)
-        written = Path(self.mktemp())
-        written.mkdir()
+        written = Path(temporary_directory(self))
         with (written / "replkv.rdb").open("wb") as out:
             write_rdb(keyspace, out, {b"repl-stream-db": b"0"})
         checker = shutil.which("redis-check-rdb")
