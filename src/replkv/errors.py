@@ -27,6 +27,9 @@ NOAUTH = b"-NOAUTH Authentication required.\r\n"
 LOADING = b"-LOADING Redis is loading the dataset in memory\r\n"
 WRONGPASS = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
 READONLY = b"-READONLY You can't write against a read only replica.\r\n"
+MASTERDOWN = (
+    b"-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n"
+)
 EXECABORT = b"-EXECABORT Transaction discarded because of previous errors.\r\n"
 NESTED_MULTI = b"-ERR MULTI calls can not be nested\r\n"
 EXEC_WITHOUT_MULTI = b"-ERR EXEC without MULTI\r\n"

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from replkv.client import Client
     from replkv.config import Config
     from replkv.persistence.recovery import LoadingProgress
+    from replkv.replication.replica import ReplicaLink
 
 # Commands that run at once inside MULTI instead of being queued (multi.c).
 _NOT_QUEUED = frozenset([b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"])
@@ -90,6 +91,8 @@ class Server:
         self.active_expire_enabled = True
         # What SHUTDOWN does: set by the service wiring; None refuses SHUTDOWN.
         self.shutdown_hook: Callable[[], None] | None = None
+        # The link to our master while we are a replica (server.masterhost), else None.
+        self.master_link: ReplicaLink | None = None
         # Read on every command: one attribute each, not a chain.
         self._dispatch = self.commands.any_case
         self._monitors = self.clients.monitors  # the registry's list, never replaced
@@ -127,6 +130,11 @@ class Server:
                 return self._reject(client, refusal, cmd)
         if not client.authenticated and not cmd.allowed_before_auth:
             return self._reject(client, errors.NOAUTH, cmd)
+        if self.master_link is not None and not client.is_master_link:
+            # A replica: -READONLY, -MASTERDOWN (replica-read-only, replica-serve-stale-data).
+            refusal = self.master_link.refusal(cmd)
+            if refusal is not None:
+                return self._reject(client, refusal, cmd)
         if client.subscribed and client.resp == 2 and cmd.name not in ALLOWED_WHEN_SUBSCRIBED:
             return self._reject(client, subscribed_refusal(cmd), cmd)
         if self.loading and not cmd.allowed_when_loading and not client.is_master_link:
@@ -182,7 +190,11 @@ class Server:
             self.clients.feed_monitors(client, argv)
         unit = propagator.unit
         if unit and not propagator.depth:
-            if len(unit) == 1 and unit[0][0] == propagator.log_db:
+            if self.master_link is not None:
+                # A writable replica's own writes stay local: only the master's stream is
+                # on our log (replicationFeedSlaves() returns when masterhost is set).
+                propagator.take_unit()
+            elif len(unit) == 1 and unit[0][0] == propagator.log_db:
                 # The common write: one event, the log already in its database.
                 propagator.unit = []
                 self.saves.dirty += 1

@@ -16,6 +16,7 @@ from replkv.log.disk import DiskLog
 from replkv.log.eventlog import InMemoryLog
 from replkv.persistence.recovery import Recovery, open_event_log, read_snapshot, start_disk_log
 from replkv.protocol import ClientFactory
+from replkv.replication.replica import become_replica
 from replkv.server import Server
 
 if TYPE_CHECKING:
@@ -61,8 +62,11 @@ class ReplkvService(MultiService):
         super().startService()
         self._cron.start(1 / max(self.config.hz, 1), now=False)
         log.info("Server initialized")
+        # A replica keeps expired keys when it loads (its master deletes them).
+        self.server.keyspace.is_master = self.config.replicaof is None
         self.loaded = Recovery(self.server, snapshot).run()
         self.loaded.addCallback(lambda _: self._ready())
+        self.loaded.addCallback(lambda _: self._start_replication())
 
     def _ready(self) -> None:
         log.info("Ready to accept connections")
@@ -72,9 +76,17 @@ class ReplkvService(MultiService):
                 path=self.config.unixsocket,
             )
 
+    def _start_replication(self) -> None:
+        """`replicaof` in the configuration: connect to the master once the data is loaded."""
+        if self.config.replicaof is not None:
+            host, port = self.config.replicaof
+            become_replica(self.server, host, port, at_startup=True)
+
     def stopService(self) -> defer.Deferred[None] | None:
         if self._cron.running:
             self._cron.stop()
+        if self.server.master_link is not None:
+            self.server.master_link.stop()
         # SIGTERM saves as SHUTDOWN does (a no-op if SHUTDOWN already did).
         self.server.snapshots.final_save(bool(self.config.save))
         self.server.log.close()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from replkv import REDIS_VERSION, reply
 from replkv.client import Client
 from replkv.commands.table import command
+from replkv.replication.replica import replica_info_fields
 
 if TYPE_CHECKING:
     from replkv.server import Server
@@ -280,7 +281,8 @@ def _replication_section(server: Server) -> Fields:
     histlen = event_log.end_offset - event_log.start_offset
     active = 1 if event_log.end_offset > 0 else 0
     return [
-        ("role", "master" if server.keyspace.is_master else "slave"),
+        ("role", "master" if server.master_link is None else "slave"),
+        *replica_info_fields(server),
         ("connected_slaves", 0),
         ("master_failover_state", "no-failover"),
         ("master_replid", server.replication.replid),

@@ -39,6 +39,7 @@ FAMILIES = (
     "memory",
     "persistence",
     "dump",
+    "replica",
 )
 
 

@@ -64,6 +64,8 @@ class StreamApplier:
         # Error replies the stream's commands produced (logged, then ignored, as
         # Redis does with propagation-error-behavior ignore).
         self.errors = 0
+        # Inside feed(): bytes of _unlogged applied so far (up to the last boundary).
+        self._applied = 0
 
     @property
     def pending(self) -> int:
@@ -74,6 +76,12 @@ class StreamApplier:
     def offset(self) -> int:
         """The offset applied and logged so far (the replica's reploff)."""
         return self.server.log.end_offset
+
+    @property
+    def applied_offset(self) -> int:
+        """The offset applied so far, also while feed() runs (commands applied in this
+        chunk are logged when it ends): what `REPLCONF GETACK` reports."""
+        return self.server.log.end_offset + self._applied
 
     def feed(self, data: bytes) -> int:
         """Apply every complete command in the stream so far; returns how many ran."""
@@ -90,8 +98,10 @@ class StreamApplier:
                 ran += 1
                 if client.multi is None:
                     boundary = len(self._unlogged) - reader.pending()
+                    self._applied = boundary
                     db_id = client.db.id
         finally:
+            self._applied = 0
             if boundary:
                 received = bytes(self._unlogged[:boundary])
                 del self._unlogged[:boundary]

@@ -207,7 +207,7 @@ class Recovery:
                     loaded,
                     limits=Limits.from_config(config),
                     verify_checksum=config.rdbchecksum,
-                    expired_before_ms=now_ms,
+                    expired_before_ms=now_ms if server.keyspace.is_master else None,
                 )
             return loaded, info, time.monotonic() - started
 
