@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import signal
@@ -59,6 +60,7 @@ LOAD_MAX_RATIO = 3.0
 STALL_MAX_SECONDS = 0.050
 START_TIMEOUT = 300.0
 PING_POLL = 0.002
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 LOADED = {
     "snapshot": re.compile(r"DB loaded from disk: ([0-9.]+) seconds"),
@@ -154,6 +156,12 @@ class Server:
                 self.popen.wait(10)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
 def new_workdir(kind: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"persist-{kind}-"))
 
@@ -202,7 +210,9 @@ def part_a(args: argparse.Namespace) -> dict[str, object]:
                 try:
                     for pipeline in pipelines:
                         progress(f"  a: {kind} {setting} -P {pipeline} (run {repeat + 1})")
+                        cpu_before = cpu_seconds(server.popen.pid)
                         rows = run_benchmark(server.port, "set", pipeline, bench_args)
+                        cpu = cpu_seconds(server.popen.pid) - cpu_before
                         row = rows["SET"]
                         runs.append(
                             {
@@ -212,6 +222,9 @@ def part_a(args: argparse.Namespace) -> dict[str, object]:
                                 "rps": float(row["rps"]),
                                 "p50_latency_ms": float(row["p50_latency_ms"]),
                                 "p99_latency_ms": float(row["p99_latency_ms"]),
+                                # The server's CPU time per request: steadier than rps
+                                # on a shared machine.
+                                "cpu_us_per_request": cpu * 1e6 / args.requests,
                             }
                         )
                 finally:
@@ -231,6 +244,15 @@ def part_a(args: argparse.Namespace) -> dict[str, object]:
                     and run["pipeline"] == pipeline
                 ]
                 rps = median(values)
+                row[f"{kind}_cpu_us"] = median(
+                    [
+                        float(str(run["cpu_us_per_request"]))
+                        for run in runs
+                        if run["server"] == kind
+                        and run["setting"] == setting
+                        and run["pipeline"] == pipeline
+                    ]
+                )
                 base.setdefault(kind, rps)
                 row[kind] = rps
                 row[f"{kind}_spread"] = [min(values), max(values)]
@@ -247,7 +269,8 @@ def part_a(args: argparse.Namespace) -> dict[str, object]:
     )
     header = (
         f"{'setting':<9} {'-P':>3} {'redis rps':>11} {'of off':>7} "
-        f"{'replkv rps':>11} {'of off':>7} {'replkv/redis':>13}"
+        f"{'replkv rps':>11} {'of off':>7} {'replkv/redis':>13} {'redis us/req':>13}"
+        f" {'replkv us/req':>14}"
     )
     print(header)
     print("-" * len(header))
@@ -256,6 +279,7 @@ def part_a(args: argparse.Namespace) -> dict[str, object]:
             f"{row['setting']:<9} {row['pipeline']:>3} {row['redis']:>11,.0f} "
             f"{row['redis_of_log_off']:>7.2f} {row['replkv']:>11,.0f} "
             f"{row['replkv_of_log_off']:>7.2f} {row['replkv_over_redis']:>13.2f}"
+            f" {row['redis_cpu_us']:>13.1f} {row['replkv_cpu_us']:>14.1f}"
         )
     print(
         f"target: replkv everysec >= {EVERYSEC_MIN_RATIO:.2f} of its log-off rps: "
