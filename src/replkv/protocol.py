@@ -37,7 +37,7 @@ class ClientProtocol(Client, Protocol):
         # CLIENT_UNIX_SOCKET: connected through `unixsocket`.
         self.unix_socket = False
         self._output_limit = OutputLimit()
-        # Replies waiting for their events to be durable (appendfsync always).
+        # Replies waiting for their events to be durable or written to the log's file.
         self._held = 0
 
     def connectionMade(self) -> None:
@@ -152,22 +152,25 @@ class ClientProtocol(Client, Protocol):
             stats.total_net_output_bytes += len(data)
             stats.total_writes_processed += 1
             event_log = server.log
-            if self._held or (
-                server.durable_replies and event_log.durable_offset < event_log.end_offset
+            if server.durable_replies and (
+                self._held or event_log.durable_offset < event_log.end_offset
             ):
                 # appendfsync always: no reply leaves before the events before it are
                 # on disk; when_durable() calls back in offset order, so replies keep theirs.
                 self._held += 1
-                event_log.when_durable(event_log.end_offset, lambda: self._write_held(data))
+                event_log.when_durable(event_log.end_offset, lambda: self.write_held(data))
+            elif self._held or event_log.written_offset < event_log.end_offset:
+                # The events reach the file before their replies leave: one write of the
+                # log for every client's replies of the turn (see replkv.replybatch).
+                self._held += 1
+                server.reply_batch.hold(self, data)
             else:
-                if event_log.written_offset < event_log.end_offset:
-                    event_log.flush()  # the events reach the file before their replies leave
                 write_now(transport, data)
         if self.closing and transport is not None and not self._held:
             transport.loseConnection()
 
-    def _write_held(self, data: bytes) -> None:
-        """A reply held for durability: its events are on disk now."""
+    def write_held(self, data: bytes) -> None:
+        """A reply held for its events: they are on disk (or in the file) now."""
         self._held -= 1
         transport = self.transport
         if transport is None:

@@ -36,6 +36,7 @@ from replkv.propagation import Propagator
 from replkv.pubsub import PubSub
 from replkv.replication.ids import ReplicationIds, new_replid
 from replkv.reply import encode_command
+from replkv.replybatch import ReplyBatch
 from replkv.stats import Stats
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class Server:
         self.loading = False
         # appendfsync always with the log on disk: replies wait for their events' fsync.
         self.durable_replies = config.appendonly and config.appendfsync == "always"
+        # Other policies: replies after unwritten events wait for the end-of-turn write.
+        self.reply_batch = ReplyBatch(self)
         self.loading_progress: LoadingProgress | None = None
         # DEBUG SET-ACTIVE-EXPIRE 0 stops the active expiry cycle (tests rely on it).
         self.active_expire_enabled = True
