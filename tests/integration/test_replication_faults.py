@@ -1,0 +1,161 @@
+"""A replkv replica of a real redis-server master through a fault-injecting proxy
+(tests/support/faultproxy.py): the link cut inside the snapshot, inside the stream and
+inside a command, stalled past `repl-timeout`, slowed; the master takes writes during
+each fault, and each time the replica converges (same DEBUG DIGEST, same offset)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twisted.internet import defer, reactor
+from twisted.internet.task import deferLater
+from twisted.trial.unittest import TestCase
+
+from tests.support.faultproxy import FaultProxy
+from tests.support.processes import ServerProcess, start_redis_server, start_replkv
+from tests.support.resp_client import RawClient
+
+WAIT = 10.0
+REPL_TIMEOUT = 2
+
+
+def info_field(port: int, name: str) -> str:
+    with RawClient(port) as client:
+        text = client.call("INFO", "replication").decode()
+        text += client.call("INFO", "stats").decode()
+    for line in text.split("\r\n"):
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1]
+    raise AssertionError(f"no {name} in INFO")
+
+
+def call(port: int, *args: str | bytes) -> bytes:
+    with RawClient(port) as client:
+        return client.call(*args)
+
+
+def write_load(port: int, prefix: str, count: int, size: int = 20) -> None:
+    """`count` writes of several kinds, pipelined."""
+    commands: list[list[str | bytes]] = []
+    for i in range(count):
+        commands.append(["SET", f"{prefix}:{i}", "v" * size])
+        if i % 10 == 0:
+            commands.append(["RPUSH", f"{prefix}:list", str(i)])
+            commands.append(["INCR", f"{prefix}:counter"])
+    with RawClient(port) as client:
+        client.pipeline(commands)
+
+
+async def wait_until(condition: Callable[[], bool], what: str, replica: ServerProcess) -> None:
+    """Poll without blocking the reactor (the proxy runs on it); bounded."""
+    deadline = reactor.seconds() + WAIT  # type: ignore[attr-defined]
+    while not condition():
+        if reactor.seconds() > deadline:  # type: ignore[attr-defined]
+            raise AssertionError(f"timed out waiting for {what}\n" + replica.log_text()[-4000:])
+        await deferLater(reactor, 0.05)  # type: ignore[arg-type]
+
+
+class ReplicationFaultTests(TestCase):
+    def setup_link(
+        self, master_keys: int, configure: Callable[[FaultProxy], None] | None = None
+    ) -> tuple[ServerProcess, FaultProxy, ServerProcess]:
+        """Master with `master_keys` keys → proxy (set up by `configure`) → replica."""
+        master = start_redis_server(
+            self,
+            "--enable-debug-command", "yes",
+            "--repl-diskless-sync-delay", "0",
+            "--repl-ping-replica-period", "1",
+        )  # fmt: skip
+        if master_keys:
+            # DEBUG POPULATE is not propagated: only a snapshot brings these keys over.
+            call(master.port, "DEBUG", "POPULATE", str(master_keys), "pre", "100")
+        proxy = FaultProxy("127.0.0.1", master.port)
+        proxy.start()
+        if configure is not None:
+            configure(proxy)
+        self.addCleanup(proxy.stop)
+        replica = start_replkv(
+            self,
+            "--enable-debug-command", "yes",
+            "--repl-timeout", str(REPL_TIMEOUT),
+            "--replicaof", f"127.0.0.1:{proxy.port}",
+        )  # fmt: skip
+        return master, proxy, replica
+
+    def in_sync(self, master: ServerProcess, replica: ServerProcess) -> bool:
+        offset = info_field(master.port, "master_repl_offset")
+        return (
+            info_field(replica.port, "master_link_status") == "up"
+            and info_field(replica.port, "slave_repl_offset") == offset
+            and call(master.port, "DEBUG", "DIGEST") == call(replica.port, "DEBUG", "DIGEST")
+        )
+
+    async def converge(self, master: ServerProcess, replica: ServerProcess) -> None:
+        await wait_until(lambda: self.in_sync(master, replica), "convergence", replica)
+        self.assertEqual(call(replica.port, "PING"), b"+PONG\r\n")
+
+    def test_cut_mid_snapshot(self) -> defer.Deferred[None]:
+        async def run() -> None:
+            # The snapshot is about 2.4 MB: the first transfer ends 300 kB in.
+            master, proxy, replica = self.setup_link(20_000, lambda p: p.cut_after(300_000))
+            await wait_until(lambda: proxy.accepted >= 2, "a second connection", replica)
+            write_load(master.port, "during", 300)
+            await self.converge(master, replica)
+            self.assertGreaterEqual(int(info_field(master.port, "sync_full")), 2)
+            self.assertEqual(call(replica.port, "DBSIZE"), call(master.port, "DBSIZE"))
+
+        return defer.ensureDeferred(run())
+
+    def test_cut_mid_stream_and_mid_command(self) -> defer.Deferred[None]:
+        async def run() -> None:
+            master, proxy, replica = self.setup_link(100)
+            await self.converge(master, replica)
+            # Mid-stream: between commands, while writes flow.
+            proxy.cut()
+            write_load(master.port, "cut", 200)
+            await self.converge(master, replica)
+            # Mid-command: 1000 bytes into a stream of 3000-byte SETs lands inside the
+            # first (after at most a PING and a SELECT).
+            proxy.cut_after(1000)
+            write_load(master.port, "big", 20, size=3000)
+            await wait_until(lambda: proxy.accepted >= 3, "a third connection", replica)
+            write_load(master.port, "after", 100)
+            await self.converge(master, replica)
+            # Both cuts were healed by partial resyncs from the master's backlog.
+            self.assertEqual(info_field(master.port, "sync_full"), "1")
+            self.assertEqual(info_field(master.port, "sync_partial_ok"), "2")
+
+        return defer.ensureDeferred(run())
+
+    def test_stall_longer_than_repl_timeout(self) -> defer.Deferred[None]:
+        async def run() -> None:
+            master, proxy, replica = self.setup_link(100)
+            await self.converge(master, replica)
+            proxy.stall()
+            write_load(master.port, "stalled", 200)
+            # The master's PINGs stop arriving: the replica gives up on the link.
+            await wait_until(
+                lambda: info_field(replica.port, "master_link_status") == "down",
+                "the replica to detect the silent master",
+                replica,
+            )
+            self.assertIn("MASTER timeout", replica.log_text())
+            proxy.resume()
+            write_load(master.port, "resumed", 100)
+            await self.converge(master, replica)
+            self.assertGreaterEqual(proxy.accepted, 2)
+            self.assertEqual(info_field(master.port, "sync_full"), "1")
+
+        return defer.ensureDeferred(run())
+
+    def test_slow_link(self) -> defer.Deferred[None]:
+        async def run() -> None:
+            # A 150 kB snapshot at 200 kB/s, with the stream slowed as well.
+            master, proxy, replica = self.setup_link(1500, lambda p: p.slow(200_000))
+            write_load(master.port, "slow", 300)
+            await self.converge(master, replica)
+            write_load(master.port, "slow2", 300)
+            await self.converge(master, replica)
+            self.assertEqual(proxy.accepted, 1)
+
+        return defer.ensureDeferred(run())
