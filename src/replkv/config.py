@@ -99,6 +99,8 @@ class Config:
     replica_announce_port: int
     replica_lazy_flush: bool
     replica_ignore_maxmemory: bool
+    # Not in Redis: may a full sync replace data with a shorter run of the same history?
+    replica_allow_history_rewind: bool
     # Memory
     maxmemory: int
     maxmemory_policy: str

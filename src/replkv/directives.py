@@ -845,6 +845,8 @@ DIRECTIVES: tuple[Directive, ...] = (
     _int("replica-announce-port", 0, 65535, 0, alias="slave-announce-port"),
     _bool("replica-lazy-flush", False, alias="slave-lazy-flush"),
     _bool("replica-ignore-maxmemory", True, alias="slave-ignore-maxmemory"),
+    # replkv's own (replication/replica.py: ReplicaLink.history_rewind()).
+    _bool("replica-allow-history-rewind", False),
     # Memory
     Directive("maxmemory", IntKind(0, ULLONG_MAX, memory=True, unsigned=True), 0),
     Directive(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from replkv import REDIS_VERSION, reply
 from replkv.client import Client
 from replkv.commands.table import command
-from replkv.replication.replica import replica_info_fields
+from replkv.replication.replica import replica_info_fields, sync_refusal_fields
 
 if TYPE_CHECKING:
     from replkv.server import Server
@@ -293,6 +293,7 @@ def _replication_section(server: Server) -> Fields:
         ("repl_backlog_size", server.config.repl_backlog_size),
         ("repl_backlog_first_byte_offset", event_log.start_offset + 1 if active else 0),
         ("repl_backlog_histlen", histlen),
+        *sync_refusal_fields(server),
     ]
 
 

@@ -259,6 +259,8 @@ class ReplicaLink:
         self._connector: Any = None
         # Bumped by every new attempt: a load that finishes for an old one is dropped.
         self._attempt = 0
+        # Why the last full sync offered was refused (INFO master_sync_refused), or None.
+        self.sync_refused: str | None = None
         self._cron = LoopingCall(self.cron)
         self._cron.clock = self.reactor
 
@@ -327,6 +329,8 @@ class ReplicaLink:
             return
         self.protocol = None
         was_connected = self.state == "connected"
+        if self.state == "sync":
+            log.warn("I/O error trying to sync with MASTER: connection lost")
         self._drop_master_client()
         self._discard_transfer()
         self._attempt += 1
@@ -393,7 +397,12 @@ class ReplicaLink:
     # -- full sync ---------------------------------------------------------------------
 
     def full_resync(self, protocol: MasterLinkProtocol, outcome: FullResync) -> PayloadReader:
-        """+FULLRESYNC: the snapshot follows; receive it into a temporary file."""
+        """+FULLRESYNC: the snapshot follows; receive it into a temporary file.
+
+        Raises HandshakeError (the link is dropped, the cached master kept, the cron
+        retries) when the payload would rewind this replica's history.
+        """
+        self.history_rewind(outcome)
         if self.cached is not None:
             log.info("Discarding previously cached master state.")
             self.cached = None
@@ -406,6 +415,42 @@ class ReplicaLink:
         self._tmp_file = open(self._tmp_path, "wb")  # noqa: SIM115 - closed in payload_received
         self.payload = PayloadReader(self._tmp_file.write)
         return self.payload
+
+    def history_rewind(self, outcome: FullResync) -> None:
+        """Not in Redis: refuse a snapshot of our own history that is shorter than what we
+        applied (a master restarted from an older snapshot, a stale replica promoted):
+        loading it would drop the writes past its offset without a word. A different
+        replid is another history and is loaded as Redis does."""
+        ids = self.server.replication
+        applied = self.server.log.end_offset
+        same_history = outcome.replid in (ids.replid, ids.replid2) and outcome.replid != ZERO_REPLID
+        if not same_history or outcome.offset < 0 or outcome.offset >= applied:
+            return
+        lost = applied - outcome.offset
+        if self.server.config.replica_allow_history_rewind:
+            log.warn(
+                "Accepting a full resync from MASTER at {replid}:{offset}, behind the offset "
+                "{applied} applied here: {lost} bytes of replicated writes are discarded "
+                "(replica-allow-history-rewind yes).",
+                replid=outcome.replid,
+                offset=outcome.offset,
+                applied=applied,
+                lost=lost,
+            )
+            return
+        self.sync_refused = "history-rewind"
+        log.error(
+            "Refusing the full resync from MASTER: it offers history {replid} at offset "
+            "{offset}, but this replica already applied that history up to offset {applied}; "
+            "loading it would silently discard {lost} bytes of replicated writes. The current "
+            "data is kept and the sync is retried. To accept the master's data anyway, run "
+            "CONFIG SET replica-allow-history-rewind yes.",
+            replid=outcome.replid,
+            offset=outcome.offset,
+            applied=applied,
+            lost=lost,
+        )
+        raise HandshakeError("MASTER <-> REPLICA sync refused (history rewind), retrying later")
 
     def payload_started(self, payload: PayloadReader) -> None:
         if payload.eof_mark is not None:
@@ -498,6 +543,7 @@ class ReplicaLink:
         applier = self._attach_master(protocol, stream_db)
         self.state = "connected"
         self.payload = None
+        self.sync_refused = None
         log.info("MASTER <-> REPLICA sync: Finished with success")
         eof_form = protocol.payload is not None and protocol.payload.eof_mark is not None
         protocol.start_stream(applier)
@@ -555,6 +601,7 @@ class ReplicaLink:
             ids.replid = outcome.replid
             log.info("Master replication ID changed to {replid}", replid=outcome.replid)
         self.cached = None
+        self.sync_refused = None
         log_db = server.propagator.log_db
         applier = self._attach_master(protocol, log_db if log_db >= 0 else 0)
         self.state = "connected"
@@ -650,6 +697,15 @@ def replica_info_fields(server: Server) -> list[tuple[str, object]]:
         ("replica_announced", 1 if config.replica_announced else 0),
     ]
     return fields
+
+
+def sync_refusal_fields(server: Server) -> list[tuple[str, object]]:
+    """replkv's own INFO replication fields, shown after Redis's only while a full sync is
+    being refused (ReplicaLink.history_rewind())."""
+    link = server.master_link
+    if link is None or link.sync_refused is None:
+        return []
+    return [("master_sync_refused", 1), ("master_sync_refused_reason", link.sync_refused)]
 
 
 def become_replica(server: Server, host: str, port: int, *, at_startup: bool = False) -> None:
