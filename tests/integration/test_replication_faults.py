@@ -1,19 +1,25 @@
 """A replkv replica of a real redis-server master through a fault-injecting proxy
 (tests/support/faultproxy.py): the link cut inside the snapshot, inside the stream and
 inside a command, stalled past `repl-timeout`, slowed; the master takes writes during
-each fault, and each time the replica converges (same DEBUG DIGEST, same offset)."""
+each fault, and each time the replica converges (same DEBUG DIGEST, same offset).
+Then a scripted master on the test's reactor that sends a corrupt snapshot."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from typing import Any
 
 from twisted.internet import defer, reactor
+from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.task import deferLater
 from twisted.trial.unittest import TestCase
 
+from replkv.keyspace.keyspace import Keyspace
+from replkv.rdb.writer import write_rdb
 from tests.support.faultproxy import FaultProxy
 from tests.support.processes import ServerProcess, start_redis_server, start_replkv
-from tests.support.resp_client import RawClient
+from tests.support.resp_client import RawClient, parse_reply, reply_end
 
 WAIT = 10.0
 REPL_TIMEOUT = 2
@@ -157,5 +163,86 @@ class ReplicationFaultTests(TestCase):
             write_load(master.port, "slow2", 300)
             await self.converge(master, replica)
             self.assertEqual(proxy.accepted, 1)
+
+        return defer.ensureDeferred(run())
+
+
+REPLID = b"f" * 40
+MARK = b"e" * 40
+
+
+def snapshot(offset: int) -> bytes:
+    keyspace = Keyspace(16, reactor)  # type: ignore[arg-type]
+    keyspace.dbs[0].store(b"from-master", b"v")
+    out = io.BytesIO()
+    write_rdb(keyspace, out, {b"repl-id": REPLID, b"repl-offset": b"%d" % offset})
+    return out.getvalue()
+
+
+class _ScriptedMaster(Protocol):
+    """Answers the handshake, then sends the factory's payload after +FULLRESYNC."""
+
+    def __init__(self, factory: _ScriptedMasterFactory) -> None:
+        self.factory = factory
+        self.buffer = b""
+
+    def dataReceived(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := reply_end(self.buffer)) is not None:
+            request = parse_reply(self.buffer[:end])
+            self.buffer = self.buffer[end:]
+            assert isinstance(request, list)
+            name = request[0].upper()
+            if name == b"PING":
+                self.transport.write(b"+PONG\r\n")  # type: ignore[union-attr]
+            elif name == b"REPLCONF":
+                if request[1].upper() != b"ACK":
+                    self.transport.write(b"+OK\r\n")  # type: ignore[union-attr]
+            elif name == b"PSYNC":
+                self.factory.attempts += 1
+                payload = self.factory.payload
+                self.transport.write(  # type: ignore[union-attr]
+                    b"+FULLRESYNC %b 100\r\n$EOF:%b\r\n%b%b" % (REPLID, MARK, payload, MARK)
+                )
+
+
+class _ScriptedMasterFactory(Factory):
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.payload = b""
+
+    def buildProtocol(self, addr: Any) -> _ScriptedMaster:
+        return _ScriptedMaster(self)
+
+
+class CorruptSnapshotTests(TestCase):
+    def test_bad_crc_keeps_data_and_retries(self) -> defer.Deferred[None]:
+        async def run() -> None:
+            fake = _ScriptedMasterFactory()
+            good = snapshot(100)
+            bad = bytearray(good)
+            bad[-3] ^= 0x55  # the CRC64 no longer matches
+            fake.payload = bytes(bad)
+            listening = reactor.listenTCP(0, fake, interface="127.0.0.1")  # type: ignore[attr-defined]
+            self.addCleanup(listening.stopListening)
+            replica = start_replkv(self, "--enable-debug-command", "yes")
+            r = replica.port
+            call(r, "SET", "mine", "kept")
+            port = str(listening.getHost().port)
+            self.assertEqual(call(r, "REPLICAOF", "127.0.0.1", port), b"+OK\r\n")
+            await wait_until(lambda: fake.attempts >= 2, "a second attempt", replica)
+            self.assertEqual(call(r, "GET", "mine"), b"$4\r\nkept\r\n")
+            self.assertEqual(call(r, "PING"), b"+PONG\r\n")
+            self.assertEqual(info_field(r, "master_link_status"), "down")
+            log = replica.log_text()
+            self.assertIn("wrong RDB checksum", log)
+            self.assertIn("Failed trying to load the MASTER synchronization DB from disk", log)
+            # The master mends its ways: the next attempt loads its data.
+            fake.payload = good
+            await wait_until(
+                lambda: info_field(r, "master_link_status") == "up", "a good sync", replica
+            )
+            self.assertEqual(call(r, "GET", "mine"), b"$-1\r\n")
+            self.assertEqual(call(r, "GET", "from-master"), b"$1\r\nv\r\n")
 
         return defer.ensureDeferred(run())

@@ -112,6 +112,8 @@ class MasterLinkProtocol(Protocol):
         # Bytes that arrived after the payload while it loads (the transport is paused).
         self._held = bytearray()
         self.applier: MasterStreamApplier | None = None
+        # True once the replica itself ended the connection (drop()).
+        self.dropped = False
 
     def connectionMade(self) -> None:
         self.link.connection_made(self)
@@ -204,6 +206,7 @@ class MasterLinkProtocol(Protocol):
 
     def drop(self) -> None:
         """End this connection; the link reconnects."""
+        self.dropped = True
         if self.transport is not None:
             self.transport.abortConnection()  # type: ignore[attr-defined]
 
@@ -329,7 +332,7 @@ class ReplicaLink:
             return
         self.protocol = None
         was_connected = self.state == "connected"
-        if self.state == "sync":
+        if self.state == "sync" and not protocol.dropped:
             log.warn("I/O error trying to sync with MASTER: connection lost")
         self._drop_master_client()
         self._discard_transfer()
