@@ -55,10 +55,11 @@ class ReplicaExpiryVsRedisTests(SynchronousTestCase):
         m = master.port
         call(m, "DEBUG", "SET-ACTIVE-EXPIRE", "0")
         at = f"127.0.0.1:{m}"
+        debug = ("--enable-debug-command", "yes")
         replicas: list[ServerProcess] = [
-            start_replkv(self, "--enable-debug-command", "yes", "--replicaof", at),
-            start_redis_server(self, "--enable-debug-command", "yes", "--replicaof", "127.0.0.1", str(m)),
-        ]  # fmt: skip
+            start_replkv(self, *debug, "--replicaof", at),
+            start_redis_server(self, *debug, "--replicaof", "127.0.0.1", str(m)),
+        ]
 
         def in_sync() -> bool:
             offset = replication_offset(m, "master_repl_offset")
