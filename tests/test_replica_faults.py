@@ -266,3 +266,10 @@ class ScriptedMasterTests(SynchronousTestCase):
         self.sync_ok(10, replid=NEW_ID)
         self.assertEqual(self.server.log.end_offset, 10)
         self.assertNotIn(b"master_sync_refused", self.info())
+
+    def test_unwritable_directory(self) -> None:
+        self.start()
+        shutil.rmtree(self.dir)
+        self.attempt(fullresync(REPLID, 100) + b"$EOF:" + MARK + b"\r\n")
+        os.mkdir(self.dir)
+        self.assert_failed_and_retries("needed for MASTER <-> REPLICA synchronization")

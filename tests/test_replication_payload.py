@@ -80,3 +80,7 @@ class EofPayloadTests(SynchronousTestCase):
     def test_bad_mark(self) -> None:
         with self.assertRaises(PayloadError):
             PayloadReader(lambda data: None).feed(b"$EOF:short\r\n")
+
+    def test_long_mark_uses_its_first_40_bytes(self) -> None:
+        payload, after, reader = read_all([b"$EOF:" + MARK + b"extra\r\n" + RDB + MARK])
+        self.assertEqual((payload, after, reader.done), (RDB, b"", True))

@@ -86,9 +86,11 @@ class PayloadReader:
             )
         if line.startswith(b"$EOF:"):
             mark = line[5:]
-            if len(mark) != EOF_MARK_SIZE:
-                raise PayloadError("Bad EOF mark from MASTER")
-            self.eof_mark = mark
+            # Redis uses the first 40 bytes of a longer mark; a shorter one it would read
+            # as a 0-byte payload and then fail to load: refused here at once.
+            if len(mark) < EOF_MARK_SIZE:
+                raise PayloadError("Bad EOF mark from MASTER (shorter than 40 bytes)")
+            self.eof_mark = mark[:EOF_MARK_SIZE]
             self.total = 0
             return
         try:

@@ -139,6 +139,14 @@ class MasterLinkProtocol(Protocol):
         except ProtocolError as exc:
             log.warn("Protocol error from MASTER: {error}", error=exc)
             self.drop()
+        except OSError as exc:
+            # The temporary file of a full sync: disk full, directory gone.
+            log.warn(
+                "Write error or short write writing to the DB dump file needed for "
+                "MASTER <-> REPLICA synchronization: {error}",
+                error=exc,
+            )
+            self.drop()
 
     def _handshake(self, data: bytes) -> bytes:
         """Reply lines until the handshake ends; returns what follows its last line."""
