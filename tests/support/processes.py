@@ -141,12 +141,16 @@ def _wait_for_ping(server: ServerProcess, timeout: float) -> None:
 
 
 def _launch(
-    name: str, build_argv: Callable[[int, Path], list[str]], timeout: float
+    name: str,
+    build_argv: Callable[[int, Path], list[str]],
+    timeout: float,
+    port: int | None = None,
 ) -> ServerProcess:
-    """Start a server on a free port; retry with a new port if the first one was taken."""
+    """Start a server on `port`, or on a free port, retrying with a new one if the
+    first was taken."""
     error: ServerStartError | None = None
-    for _ in range(START_ATTEMPTS):
-        port = free_port()
+    for _ in range(START_ATTEMPTS if port is None else 1):
+        port = port or free_port()
         workdir = Path(tempfile.mkdtemp(prefix=f"{name}-{port}-"))
         with open(workdir / "output.txt", "wb") as output:
             popen = subprocess.Popen(
@@ -166,6 +170,7 @@ def _launch(
             if "in use" not in text:  # only a lost port race is worth another try
                 raise
             error = exc
+            port = None
         else:
             return server
     assert error is not None
@@ -173,9 +178,14 @@ def _launch(
 
 
 def launch_replkv(
-    *extra_args: str, config_text: str | None = None, timeout: float = START_TIMEOUT
+    *extra_args: str,
+    config_text: str | None = None,
+    timeout: float = START_TIMEOUT,
+    port: int | None = None,
 ) -> ServerProcess:
     """Run `twistd -n replkv --port P --dir TMP` from this virtualenv; the caller stops it.
+
+    P is `port` (a restart where replicas expect it) or a free port.
 
     Like launch_redis_server, without snapshots (`--save ""`) unless extra_args set `--save`.
 
@@ -194,7 +204,7 @@ def launch_replkv(
             args += ["--save", ""]  # no snapshots unless the test asks, as for redis-server
         return args + list(extra_args)
 
-    return _launch("replkv", argv, timeout)
+    return _launch("replkv", argv, timeout, port)
 
 
 def redis_server_path() -> str | None:
@@ -228,10 +238,13 @@ def launch_redis_server(*extra_args: str, timeout: float = START_TIMEOUT) -> Ser
 
 
 def start_replkv(
-    testcase: CleanupRegistrar, *extra_args: str, config_text: str | None = None
+    testcase: CleanupRegistrar,
+    *extra_args: str,
+    config_text: str | None = None,
+    port: int | None = None,
 ) -> ServerProcess:
     """Start replkv for one test; the test case stops and reaps it on cleanup."""
-    server = launch_replkv(*extra_args, config_text=config_text)
+    server = launch_replkv(*extra_args, config_text=config_text, port=port)
     testcase.addCleanup(server.stop)
     return server
 
