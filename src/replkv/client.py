@@ -104,6 +104,10 @@ class Client:
         """Local address as Redis prints it (ip:port)."""
         return ""
 
+    def unsent_bytes(self) -> int:
+        """Output written for this client that its connection has not sent yet."""
+        return 0
+
     def info_fields(self) -> dict[str, int | str]:
         """Fields shown by CLIENT LIST / CLIENT INFO that depend on the connection."""
         if not self.subscribed:

@@ -179,6 +179,9 @@ class ClientProtocol(Client, Protocol):
         if self.closing and not self._held:
             transport.loseConnection()
 
+    def unsent_bytes(self) -> int:
+        return pending_bytes(self.transport)
+
     def send(self, data: bytes) -> None:
         """Out-of-band data: joins the current batch, or is written now.
 

@@ -47,6 +47,27 @@ class SlowSubscriberMixin:
             time.sleep(0.05)
 
 
+    def test_unsent_output_shows_in_client_list(self) -> None:
+        server = self.start(self, "--client-output-buffer-limit", "pubsub 0 0 0")
+        subscriber = socket.socket()
+        subscriber.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        subscriber.connect(("127.0.0.1", server.port))
+        self.addCleanup(subscriber.close)
+        subscriber.sendall(b"SUBSCRIBE c\r\n")
+        publisher = RawClient(server.port, timeout=WAIT)
+        self.addCleanup(publisher.close)
+        deadline = time.monotonic() + WAIT
+        while publisher.call("PUBSUB", "NUMSUB", "c") != b"*2\r\n$1\r\nc\r\n:1\r\n":
+            self.assertLess(time.monotonic(), deadline, "the subscriber never subscribed")
+        for _ in range(64):  # 4 MB: more than the socket buffers hold
+            self.assertEqual(publisher.call("PUBLISH", "c", MESSAGE), b":1\r\n")
+        line = publisher.call("CLIENT", "LIST", "TYPE", "pubsub").split(b"\r\n")[1].decode()
+        fields = dict(field.split("=", 1) for field in line.split())
+        self.assertGreater(int(fields["omem"]), 1024 * 1024, line)
+        self.assertGreater(int(fields["tot-mem"]), int(fields["omem"]), line)
+        self.assertEqual(fields["events"], "rw", line)
+
+
 class ReplkvSlowSubscriberTests(SlowSubscriberMixin, SynchronousTestCase):
     pass
 

@@ -95,6 +95,7 @@ HELP = reply.array([reply.simple(line) for line in HELP_LINES])
 _QBUF_ALLOC = 20474
 _READ_BUF = 16384
 _BASE_MEM = 37632
+_REPLY_CHUNK = 16384  # PROTO_REPLY_CHUNK_BYTES
 
 container("client", group="connection", summary="A container for client connection commands")
 
@@ -167,6 +168,10 @@ def client_info(client: Client, current: Client, argv: list[bytes] | None = None
     if client.multi:
         multi_mem = sum(sum(len(a) for a in queued) + 16 for _, queued in client.multi)
     cmd = client.last_cmd.name if client.last_cmd is not None else "NULL"
+    # What the socket has not taken is Redis's reply list (omem, what the output
+    # limits count), in nodes of 16 KB (oll).
+    omem = client.unsent_bytes()
+    oll = -(-omem // _REPLY_CHUNK)
     idle = 0 if client is current else max(int(now - client.last_interaction), 0)
     line = (
         f"id={client.id} addr={client.address()} laddr={client.local_address()} "
@@ -176,8 +181,8 @@ def client_info(client: Client, current: Client, argv: list[bytes] | None = None
         f"sub={fields.get('sub', 0)} psub={fields.get('psub', 0)} ssub={fields.get('ssub', 0)} "
         f"multi={multi} qbuf={qbuf} qbuf-free={_QBUF_ALLOC - qbuf} argv-mem={argv_mem} "
         f"multi-mem={multi_mem} rbs={_READ_BUF} rbp={_READ_BUF} "
-        f"obl=0 oll=0 omem=0 tot-mem={_BASE_MEM + qbuf + argv_mem + multi_mem} "
-        f"events=r cmd={cmd} user=default redir=-1 resp={client.resp}"
+        f"obl=0 oll={oll} omem={omem} tot-mem={_BASE_MEM + qbuf + argv_mem + multi_mem + omem} "
+        f"events={'rw' if omem else 'r'} cmd={cmd} user=default redir=-1 resp={client.resp}"
     )
     return line.encode("latin-1")
 
