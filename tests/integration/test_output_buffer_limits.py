@@ -46,7 +46,6 @@ class SlowSubscriberMixin:
             self.assertLess(time.monotonic(), deadline, server.log_text())
             time.sleep(0.05)
 
-
     def test_unsent_output_shows_in_client_list(self) -> None:
         server = self.start(self, "--client-output-buffer-limit", "pubsub 0 0 0")
         subscriber = socket.socket()
