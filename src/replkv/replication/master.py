@@ -460,7 +460,7 @@ class Replicas:
         assert feed is not None
         if replica.conf.rdb_only:
             log.info("Sent the snapshot to {name} (rdb-only): closing", name=replica.name())
-            feed.close()
+            self._detach(replica)
             replica.client.closing = True
             transport = getattr(replica.client, "transport", None)
             if transport is not None:
