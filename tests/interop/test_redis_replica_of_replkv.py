@@ -88,9 +88,11 @@ class RedisReplicaOfReplkvTests(TestCase):
         wait_for(lambda: in_sync(master, replica), "the stream", master, replica)
         # The key with PX 100 expires on the master: its DEL reaches the replica.
         wait_for(
-            lambda: call(r, "SELECT", "2") == b"+OK\r\n"
-            and call(m, "DEBUG", "DIGEST") == call(r, "DEBUG", "DIGEST")
-            and info_field(m, "expired_keys") != "0",
+            lambda: (
+                call(r, "SELECT", "2") == b"+OK\r\n"
+                and call(m, "DEBUG", "DIGEST") == call(r, "DEBUG", "DIGEST")
+                and info_field(m, "expired_keys") != "0"
+            ),
             "the expiry",
             master,
             replica,
