@@ -35,6 +35,9 @@ class Client:
         self.last_interaction = self.created_at
         # The last command looked up, for CLIENT LIST's cmd= (None after an unknown one).
         self.last_cmd: Command | None = None
+        # master_repl_offset after this client's last command that appended to the log
+        # (c->woff): what WAIT waits for.
+        self.woff = 0
         # MULTI: the queued (command, argv) pairs, or None outside a transaction.
         self.multi: list[tuple[Command, list[bytes]]] | None = None
         self.multi_error = False

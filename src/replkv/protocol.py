@@ -227,6 +227,11 @@ class ClientProtocol(Client, Protocol):
     def kill(self) -> None:
         """CLIENT KILL / shutdown: close now, dropping pending replies."""
         self._out.clear()
+        if self.kind == "replica" and self.transport is not None:
+            # A replica's unsent stream is not waited for (it may not be reading).
+            self.closing = True
+            self.transport.abortConnection()  # type: ignore[attr-defined]
+            return
         self._abort()
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:

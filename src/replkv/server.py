@@ -35,6 +35,7 @@ from replkv.persistence.state import SaveState
 from replkv.propagation import Propagator
 from replkv.pubsub import PubSub
 from replkv.replication.ids import ReplicationIds, new_replid
+from replkv.replication.master import Replicas
 from replkv.reply import encode_command
 from replkv.replybatch import ReplyBatch
 from replkv.stats import Stats
@@ -96,6 +97,10 @@ class Server:
         self.shutdown_hook: Callable[[], None] | None = None
         # The link to our master while we are a replica (server.masterhost), else None.
         self.master_link: ReplicaLink | None = None
+        # -NOREPLICAS while min-replicas-to-write is not met (kept by the replicas' cron).
+        self.write_refusal: bytes | None = None
+        # The replicas attached to us (replication.c's master side).
+        self.replicas = Replicas(self)
         # Read on every command: one attribute each, not a chain.
         self._dispatch = self.commands.any_case
         self._monitors = self.clients.monitors  # the registry's list, never replaced
@@ -138,6 +143,8 @@ class Server:
             refusal = self.master_link.refusal(cmd)
             if refusal is not None:
                 return self._reject(client, refusal, cmd)
+        if self.write_refusal is not None and cmd.is_write and not client.is_master_link:
+            return self._reject(client, self.write_refusal, cmd)  # min-replicas-to-write
         if client.subscribed and client.resp == 2 and cmd.name not in ALLOWED_WHEN_SUBSCRIBED:
             return self._reject(client, subscribed_refusal(cmd), cmd)
         if self.loading and not cmd.allowed_when_loading and not client.is_master_link:
@@ -201,9 +208,10 @@ class Server:
                 # The common write: one event, the log already in its database.
                 propagator.unit = []
                 self.saves.dirty += 1
-                propagator.log.append(encode_command(unit[0][1]))
+                client.woff = propagator.log.append(encode_command(unit[0][1]))
             else:
                 propagator.flush()
+                client.woff = propagator.log.end_offset
         if self.keyspace.ready and not propagator.depth:
             self.blocking.serve_ready()  # handleClientsBlockedOnKeys()
         return result

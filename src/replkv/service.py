@@ -61,6 +61,7 @@ class ReplkvService(MultiService):
         # The listeners open (or abort start-up) before anything else starts.
         super().startService()
         self._cron.start(1 / max(self.config.hz, 1), now=False)
+        self.server.replicas.start()
         log.info("Server initialized")
         # A replica keeps expired keys when it loads (its master deletes them).
         self.server.keyspace.is_master = self.config.replicaof is None
@@ -87,6 +88,7 @@ class ReplkvService(MultiService):
             self._cron.stop()
         if self.server.master_link is not None:
             self.server.master_link.stop()
+        self.server.replicas.stop()
         # SIGTERM saves as SHUTDOWN does (a no-op if SHUTDOWN already did).
         self.server.snapshots.final_save(bool(self.config.save))
         self.server.log.close()

@@ -25,6 +25,10 @@ class Stats:
         self.total_net_output_bytes = 0
         self.total_error_replies = 0
         self.unexpected_error_replies = 0
+        # Syncs served to replicas (INFO stats sync_full, sync_partial_ok/err).
+        self.sync_full = 0
+        self.sync_partial_ok = 0
+        self.sync_partial_err = 0
         # INFO errorstats: error replies by their code ("ERR", "WRONGTYPE", …).
         self.error_codes: dict[bytes, int] = {}
 

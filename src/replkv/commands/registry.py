@@ -40,6 +40,7 @@ FAMILIES = (
     "persistence",
     "dump",
     "replica",
+    "replication",
 )
 
 

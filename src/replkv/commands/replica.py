@@ -75,9 +75,9 @@ def role(client: Client, argv: list[bytes]) -> bytes:
     server = client.server
     link = server.master_link
     if link is None:
-        # The master's replicas are listed by the master side of replication.
+        replicas = server.replicas.role_entries()
         return reply.array(
-            [reply.bulk(b"master"), reply.integer(server.log.end_offset), reply.array([])]
+            [reply.bulk(b"master"), reply.integer(server.log.end_offset), reply.array(replicas)]
         )
     offset = server.log.end_offset if link.master_client is not None else -1
     return reply.array(

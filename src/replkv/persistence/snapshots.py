@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from twisted.logger import Logger
@@ -93,6 +94,9 @@ class Snapshots:
         # it triggers the next snapshot (auto-aof-rewrite-percentage / -min-size).
         self.covered_offset = server.log.end_offset
         self.snapshot_size = 0
+        # Told (success, covered offset) when a BGSAVE child ends or is killed: the
+        # replicas waiting for it (updateSlavesWaitingBgsave()).
+        self.child_done_hooks: list[Callable[[bool, int], None]] = []
 
     def now(self) -> float:
         return self.server.clock.seconds()
@@ -220,6 +224,11 @@ class Snapshots:
         else:
             log.warn("Background saving error")
             state.last_bgsave_ok = False
+        self._child_done(state.last_bgsave_ok, state.offset_at_fork)
+
+    def _child_done(self, ok: bool, offset: int) -> None:
+        for hook in list(self.child_done_hooks):
+            hook(ok, offset)
 
     def _covered(self, offset: int) -> None:
         """A snapshot on disk covers the log up to offset: what is before may go."""
@@ -250,6 +259,7 @@ class Snapshots:
             os.unlink(temp)
         except OSError:
             pass
+        self._child_done(False, state.offset_at_fork)
 
     def _log_grew(self) -> bool:
         """aof.c's automatic rewrite: the log since the newest snapshot outgrew it."""
