@@ -11,8 +11,8 @@ The children run in their own process group, so a Ctrl-C at the terminal reaches
 this process, which then sends SIGTERM to both (replica first) and waits for them. On
 SIGINT, SIGTERM or SIGHUP it exits 0 once both have stopped cleanly (twistd exits by
 the SIGTERM it handled; status 1 if a child had to be killed or exited with an error).
-If a child exits on its own, the other is stopped and the exit status is 1. Linux's parent-death signal stops the children if
-this process is killed outright.
+If a child exits on its own, the other is stopped and the exit status is 1. Linux's
+parent-death signal stops the children if this process is killed outright.
 """
 
 from __future__ import annotations
