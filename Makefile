@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 6379
+REPLICA_PORT ?= 6380
 DATA_DIR ?= data
 
 .PHONY: run test setup setup-test debs lint bench clean
@@ -25,9 +26,10 @@ debs:
 
 setup-test: setup debs
 
+# A master on PORT (DATA_DIR/master) and a replica of it on REPLICA_PORT (DATA_DIR/replica),
+# their output prefixed by node; Ctrl-C stops both.
 run: setup
-	mkdir -p $(DATA_DIR)
-	exec $(BIN)/twistd -n --pidfile= replkv --role master --port $(PORT) --dir $(DATA_DIR)
+	exec $(BIN)/python -m replkv.tools.run --port $(PORT) --replica-port $(REPLICA_PORT) --dir $(DATA_DIR)
 
 test: setup-test
 	$(BIN)/python -m pytest -q tests
