@@ -360,6 +360,25 @@ class DiskLogTests(SynchronousTestCase):
         self.clock.advance(0)
         self.assertEqual(released, [end])
 
+    def test_always_lets_cursors_read_only_what_is_synced(self) -> None:
+        log = self.open(appendfsync="always")
+        cursor = log.cursor(0)
+        woken: list[int] = []
+        cursor.set_wakeup(lambda: woken.append(log.durable_offset))
+        end = log.append(command(1))
+        self.assertEqual((log.release_offset, cursor.read(1024)), (0, (b"", False)))
+        log.flush()  # written and fsynced: the cursor is woken and may read it
+        self.assertEqual(log.release_offset, end)
+        self.clock.advance(0)
+        self.assertEqual(woken, [end])
+        self.assertEqual(cursor.read(1024), (command(1), False))
+
+    def test_everysec_lets_cursors_read_before_the_sync(self) -> None:
+        log = self.open(appendfsync="everysec")
+        cursor = log.cursor(0)
+        log.append(command(1))
+        self.assertEqual(cursor.read(1024), (command(1), False))
+
     def test_no_counts_written_as_durable(self) -> None:
         log = self.open(appendfsync="no")
         end = log.append(command(1))

@@ -46,6 +46,7 @@ class LaggingLog:
     end_offset = property(lambda self: self._log.end_offset)
     durable_offset = property(lambda self: self._durable.offset)
     written_offset = property(lambda self: self._log.end_offset)
+    release_offset = property(lambda self: self._log.end_offset)
     last_write_status = "ok"
     retention = property(lambda self: self._log.retention)
 

@@ -97,6 +97,7 @@ class EventLogContract(_Base):
     def test_trim_keeps_what_is_at_or_after_the_offset(self) -> None:
         log = self.new_log()
         log.append(b"abcdef")
+        log.flush()  # released to cursors (under appendfsync always: once fsynced)
         cursor = log.cursor(2)
         log.trim(4)
         self.assertTrue(log.retains(4))
@@ -119,6 +120,7 @@ class EventLogContract(_Base):
     def test_cursor_reads_bounded_batches(self) -> None:
         log = self.new_log(start_offset=10)
         log.append(b"abcde")
+        log.flush()
         cursor = log.cursor(11)
         self.assertEqual(cursor.position, 11)
         self.assertEqual(cursor.read(2), (b"bc", True))
@@ -127,13 +129,26 @@ class EventLogContract(_Base):
         self.assertEqual(cursor.position, 15)
         self.assertEqual(cursor.read(2), (b"", False))
         log.append(b"fg")
+        log.flush()
         self.assertEqual(cursor.read(100), (b"fg", False))
         self.assertEqual(cursor.position, 17)
         self.assertFalse(cursor.lost)
 
+    def test_cursors_read_up_to_the_release_offset(self) -> None:
+        log = self.new_log()
+        cursor = log.cursor(0)
+        log.append(b"ab")
+        self.assertLessEqual(log.durable_offset, log.release_offset)
+        data, _ = cursor.read(10)
+        self.assertEqual(len(data), log.release_offset)
+        log.flush()  # everything appended is released
+        self.assertEqual(log.release_offset, log.end_offset)
+        self.assertEqual(data + cursor.read(10)[0], b"ab")
+
     def test_cursors_are_independent(self) -> None:
         log = self.new_log()
         log.append(b"abcd")
+        log.flush()
         first, second = log.cursor(0), log.cursor(2)
         self.assertEqual(first.read(1), (b"a", True))
         self.assertEqual(second.read(10), (b"cd", False))
@@ -179,6 +194,7 @@ class EventLogContract(_Base):
         log = self.new_log()
         cursor, calls = self.woken_cursor(log, 0)
         log.append(b"ab")
+        log.flush()
         self.assertEqual(cursor.read(10), (b"ab", False))
         self.clock.advance(0)
         self.assertEqual(calls, [])
@@ -255,6 +271,7 @@ class EventLogContract(_Base):
             with self.assertRaises(OffsetNotRetained):
                 cursor.read(10)
         log.append(b"d")
+        log.flush()
         self.assertTrue(at_offset.lost)  # a new history, even at the same offset
         self.assertEqual(log.cursor(3).read(10), (b"d", False))
 

@@ -30,6 +30,9 @@ class CursorSource(Protocol):
     @property
     def end_offset(self) -> int: ...
 
+    @property
+    def release_offset(self) -> int: ...
+
     def read(self, offset: int, max_bytes: int) -> bytes: ...
 
 
@@ -63,7 +66,7 @@ class LogCursors:
     def arm(self, cursor: LogCursor) -> None:
         """Arm cursor; schedule its wakeup now if it already has something to read."""
         self.armed[cursor] = None
-        if cursor.lost or cursor.position < self._log.end_offset:
+        if cursor.lost or cursor.position < self._log.release_offset:
             self.schedule()
 
     def disarm(self, cursor: LogCursor) -> None:
@@ -87,7 +90,7 @@ class LogCursors:
 
     def _wake(self) -> None:
         self._call = None
-        end = self._log.end_offset
+        end = self._log.release_offset
         due = [cursor for cursor in self.armed if cursor.lost or cursor.position < end]
         for cursor in due:
             del self.armed[cursor]
@@ -124,9 +127,10 @@ class LogCursor:
         if self._lost:
             raise OffsetNotRetained(self._position)
         log = self._log
-        data = log.read(self._position, max_bytes)
+        release = log.release_offset
+        data = log.read(self._position, max(0, min(max_bytes, release - self._position)))
         position = self._position = self._position + len(data)
-        if position < log.end_offset:
+        if position < release:
             return data, True
         if self._wakeup is not None:
             self._cursors.armed[self] = None

@@ -148,6 +148,12 @@ class DiskLog:
         return self._durable.offset
 
     @property
+    def release_offset(self) -> int:
+        """What cursors may read: under `always`, only what is fsynced (as Redis writes
+        to replicas only after flushAppendOnlyFile())."""
+        return self._durable.offset if self._policy == ALWAYS else self.end_offset
+
+    @property
     def retention(self) -> int:
         """Bytes of history kept beyond what snapshots need (repl-backlog-size)."""
         return self._retention
@@ -288,6 +294,8 @@ class DiskLog:
                 self._on_fatal_error(error)
                 return
             self._durable.mark_durable(end)
+            if self._armed:
+                self._cursors.schedule()  # the new durable bytes may be read now
         elif policy == EVERYSEC:
             self._sync_soon()
         else:

@@ -64,6 +64,10 @@ class InMemoryLog:
         return self.end_offset
 
     @property
+    def release_offset(self) -> int:
+        return self.end_offset
+
+    @property
     def retention(self) -> int:
         """The most bytes held (repl-backlog-size)."""
         return self._retention

@@ -43,6 +43,11 @@ class IEventLog(Interface):
         "Everything before this offset has been written to the OS (it survives the process, "
         "not the machine); between durable_offset and end_offset."
     )
+    release_offset = Attribute(
+        "Events before this offset may leave the node (cursors read up to it): "
+        "durable_offset under appendfsync always, so no replica holds what a crash of "
+        "this node would lose; end_offset otherwise."
+    )
     last_write_status = Attribute(
         "INFO's aof_last_write_status: 'ok', or 'err' after a failed write or fsync."
     )
