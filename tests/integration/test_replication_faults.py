@@ -1,7 +1,8 @@
-"""A replkv replica of a real redis-server master through a fault-injecting proxy
-(tests/support/faultproxy.py): the link cut inside the snapshot, inside the stream and
-inside a command, stalled past `repl-timeout`, slowed; the master takes writes during
-each fault, and each time the replica converges (same DEBUG DIGEST, same offset).
+"""A replkv replica of a real redis-server master, and of a replkv master, through a
+fault-injecting proxy (tests/support/faultproxy.py): the link cut inside the snapshot,
+inside the stream and inside a command, stalled past `repl-timeout`, slowed; the master
+takes writes during each fault, and each time the replica converges (same DEBUG DIGEST,
+same offset). A replkv master's memory stays bounded while its replica is stalled.
 Then a scripted master on the test's reactor that sends a corrupt snapshot."""
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from twisted.trial.unittest import TestCase
 from replkv.keyspace.keyspace import Keyspace
 from replkv.rdb.writer import write_rdb
 from tests.support.faultproxy import FaultProxy
-from tests.support.processes import ServerProcess, start_redis_server, start_replkv
+from tests.support.processes import (
+    ServerProcess,
+    read_rss_kib,
+    start_redis_server,
+    start_replkv,
+)
 from tests.support.resp_client import RawClient, parse_reply, reply_end
 
 WAIT = 10.0
@@ -61,20 +67,24 @@ async def wait_until(condition: Callable[[], bool], what: str, replica: ServerPr
         await deferLater(reactor, 0.05)  # type: ignore[arg-type]
 
 
-class ReplicationFaultTests(TestCase):
-    def setup_link(
-        self, master_keys: int, configure: Callable[[FaultProxy], None] | None = None
-    ) -> tuple[ServerProcess, FaultProxy, ServerProcess]:
-        """Master with `master_keys` keys → proxy (set up by `configure`) → replica."""
+class RedisMasterFaultTests(TestCase):
+    def start_master(self, keys: int) -> ServerProcess:
         master = start_redis_server(
             self,
             "--enable-debug-command", "yes",
             "--repl-diskless-sync-delay", "0",
             "--repl-ping-replica-period", "1",
         )  # fmt: skip
-        if master_keys:
+        if keys:
             # DEBUG POPULATE is not propagated: only a snapshot brings these keys over.
-            call(master.port, "DEBUG", "POPULATE", str(master_keys), "pre", "100")
+            call(master.port, "DEBUG", "POPULATE", str(keys), "pre", "100")
+        return master
+
+    def setup_link(
+        self, master_keys: int, configure: Callable[[FaultProxy], None] | None = None
+    ) -> tuple[ServerProcess, FaultProxy, ServerProcess]:
+        """Master with `master_keys` keys → proxy (set up by `configure`) → replica."""
+        master = self.start_master(master_keys)
         proxy = FaultProxy("127.0.0.1", master.port)
         proxy.start()
         if configure is not None:
@@ -163,6 +173,37 @@ class ReplicationFaultTests(TestCase):
             write_load(master.port, "slow2", 300)
             await self.converge(master, replica)
             self.assertEqual(proxy.accepted, 1)
+
+        return defer.ensureDeferred(run())
+
+
+class ReplkvMasterFaultTests(RedisMasterFaultTests):
+    def start_master(self, keys: int) -> ServerProcess:
+        master = start_replkv(
+            self, "--enable-debug-command", "yes", "--repl-ping-replica-period", "1"
+        )
+        with RawClient(master.port) as client:
+            for first in range(0, keys, 1000):
+                last = min(first + 1000, keys)
+                client.pipeline([["SET", f"pre:{i}", "v" * 100] for i in range(first, last)])
+        return master
+
+    def test_memory_stays_bounded_while_the_replica_is_stalled(self) -> defer.Deferred[None]:
+        async def run() -> None:
+            master, proxy, replica = self.setup_link(100)
+            await self.converge(master, replica)
+            proxy.stall()
+            before = read_rss_kib(master.pid)
+            # 80 MB of stream that the replica cannot take, over 100 keys of 100 kB:
+            # the dataset stays at 10 MB, so more growth would be buffered output.
+            value = "x" * 100_000
+            with RawClient(master.port) as client:
+                for _ in range(8):
+                    client.pipeline([["SET", f"big:{i}", value] for i in range(100)])
+            grown = read_rss_kib(master.pid) - before
+            self.assertLess(grown, 40 * 1024, f"the master grew by {grown} KiB")
+            proxy.resume()
+            await self.converge(master, replica)
 
         return defer.ensureDeferred(run())
 
