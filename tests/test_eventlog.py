@@ -150,29 +150,56 @@ class InMemoryLogTests(SynchronousTestCase):
         with self.assertRaises(ValueError):
             log.reset(-1)
 
-    def test_a_cursor_behind_the_backlog_is_lost(self) -> None:
+    def test_an_open_cursor_keeps_what_it_has_not_read(self) -> None:
+        # As Redis 7.0's shared replication buffer: the backlog offered to new partial
+        # resyncs stays bounded, a replica's unread bytes are kept for it (the master
+        # bounds them with client-output-buffer-limit replica).
+        log = InMemoryLog(self.clock, retention=10)
+        cursor = log.cursor(0)
+        log.append(b"abcdef")
+        log.append(b"ghijkl" * 10)
+        self.assertEqual(log.start_offset, 56)  # the backlog: the newest 10 bytes
+        with self.assertRaises(OffsetNotRetained):
+            log.cursor(0)
+        with self.assertRaises(OffsetNotRetained):
+            log.read(0, 10)
+        self.assertFalse(cursor.lost)
+        self.assertEqual(cursor.read(100), (b"abcdef" + b"ghijkl" * 10, False))
+        log.append(b"x" * 100)  # read: the kept bytes may go now
+        held = len(log._buf) + sum(len(chunk) for chunk in log._pending)
+        self.assertLessEqual(held, 3 * 10 + 100)
+
+    def test_a_closed_cursor_keeps_nothing(self) -> None:
+        log = InMemoryLog(self.clock, retention=10)
+        cursor = log.cursor(0)
+        log.append(b"x" * 50)
+        cursor.close()
+        log.append(b"y" * 50)
+        held = len(log._buf) + sum(len(chunk) for chunk in log._pending)
+        self.assertLessEqual(held, 3 * 10 + 50)
+
+    def test_a_cursor_is_lost_by_a_reset(self) -> None:
         log = InMemoryLog(self.clock, retention=10)
         cursor = log.cursor(0)
         calls: list[int] = []
         cursor.set_wakeup(lambda: calls.append(1))
         log.append(b"abcdef")
-        self.assertFalse(cursor.lost)
-        log.append(b"ghijkl")
+        log.reset(100)
         self.assertTrue(cursor.lost)
         self.clock.advance(0)
         self.assertEqual(calls, [1])  # woken, so its owner finds out
         with self.assertRaises(OffsetNotRetained):
             cursor.read(10)
-        log.retention = 100
-        self.assertTrue(cursor.lost)  # for good
 
-    def test_a_cursor_lost_by_shrinking_the_retention(self) -> None:
+    def test_shrinking_the_retention_keeps_open_cursors(self) -> None:
         log = InMemoryLog(self.clock, retention=100)
         log.append(b"x" * 50)
         cursor = log.cursor(10)
         log.retention = 20
-        self.assertTrue(cursor.lost)
-        self.assertFalse(log.cursor(30).lost)
+        self.assertFalse(cursor.lost)
+        with self.assertRaises(OffsetNotRetained):
+            log.cursor(10)
+        self.assertEqual(cursor.read(100), (b"x" * 40, False))
 
     def test_memory_stays_bounded_without_readers(self) -> None:
         log = InMemoryLog(self.clock, retention=1000)

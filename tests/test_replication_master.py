@@ -129,16 +129,41 @@ class MasterTests(SynchronousTestCase):
         self.assertEqual(transport.value(), self.server.log.read(0, 1000))
         self.assertTrue(transport.value().endswith(encode_command([b"SET", b"a", b"1"])))
 
-    def test_a_replica_that_falls_out_of_the_log_is_dropped(self) -> None:
+    def test_a_paused_replica_keeps_its_bytes_up_to_the_hard_limit(self) -> None:
+        # Past the backlog (retention) the log keeps what the replica has not read, as
+        # Redis 7.0's shared buffer does; the replica's hard limit (raised to the
+        # backlog's size, as in Redis) bounds it.
         self.server.log.retention = 1000
+        self.config.repl_backlog_size = 1000
+        self.config.client_output_buffer_limit = ((0, 0, 0), (500, 0, 0), (0, 0, 0))
         replid = self.server.replication.replid.encode()
         _, transport = self.replica(replid, b"1")
+        transport.producer.pauseProducing()
+        for i in range(7):
+            self.write(b"SET", b"k%d" % i, b"x" * 100)  # 7 x 131 bytes: below 1000
+        self.clock.advance(1)
+        self.assertFalse(transport.disconnecting)
+        for i in range(7, 20):
+            self.write(b"SET", b"k%d" % i, b"x" * 100)
+        self.assertGreater(self.server.log.start_offset, 1)  # out of the backlog...
+        self.assertFalse(transport.disconnecting)
+        self.clock.advance(0)  # ...and over the hard limit: checked at once, not at cron
+        self.assertTrue(transport.disconnecting)
+        self.assertEqual(len(self.replicas), 0)
+
+    def test_a_paused_replica_gets_everything_it_missed(self) -> None:
+        self.server.log.retention = 100
+        replid = self.server.replication.replid.encode()
+        _, transport = self.replica(replid, b"1")
+        start = len(transport.value())
         transport.producer.pauseProducing()
         for i in range(20):
             self.write(b"SET", b"k%d" % i, b"x" * 100)
         self.clock.advance(1)
-        self.assertTrue(transport.disconnecting)
-        self.assertEqual(len(self.replicas), 0)
+        self.assertFalse(transport.disconnecting)
+        transport.producer.resumeProducing()
+        sets = b"".join(encode_command([b"SET", b"k%d" % i, b"x" * 100]) for i in range(20))
+        self.assertEqual(transport.value()[start:], b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n" + sets)
 
     def test_output_buffer_soft_limit_drops_a_slow_replica(self) -> None:
         self.config.client_output_buffer_limit = ((0, 0, 0), (0, 100, 1), (0, 0, 0))

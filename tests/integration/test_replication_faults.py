@@ -8,6 +8,7 @@ Then a scripted master on the test's reactor that sends a corrupt snapshot."""
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -81,11 +82,14 @@ class RedisMasterFaultTests(TestCase):
         return master
 
     def setup_link(
-        self, master_keys: int, configure: Callable[[FaultProxy], None] | None = None
+        self,
+        master_keys: int,
+        configure: Callable[[FaultProxy], None] | None = None,
+        receive_buffer: int | None = None,
     ) -> tuple[ServerProcess, FaultProxy, ServerProcess]:
         """Master with `master_keys` keys → proxy (set up by `configure`) → replica."""
         master = self.start_master(master_keys)
-        proxy = FaultProxy("127.0.0.1", master.port)
+        proxy = FaultProxy("127.0.0.1", master.port, receive_buffer=receive_buffer)
         proxy.start()
         if configure is not None:
             configure(proxy)
@@ -185,23 +189,56 @@ class ReplkvMasterFaultTests(RedisMasterFaultTests):
         with RawClient(master.port) as client:
             for first in range(0, keys, 1000):
                 last = min(first + 1000, keys)
-                client.pipeline([["SET", f"pre:{i}", "v" * 100] for i in range(first, last)])
+                # Values LZF cannot shrink: the snapshot is as large as with DEBUG POPULATE.
+                client.pipeline(
+                    [["SET", f"pre:{i}", os.urandom(50).hex()] for i in range(first, last)]
+                )
         return master
+
+    def test_writes_during_a_slow_full_sync_outgrow_the_backlog(self) -> defer.Deferred[None]:
+        async def run() -> None:
+            # A 2.4 MB snapshot at 1 MB/s; meanwhile 20 MB of writes, far more than the
+            # 1 MB backlog and the socket buffers: the log keeps them for the replica
+            # (within its output buffer limit), which needs one full sync only.
+            master, proxy, replica = self.setup_link(
+                20_000, lambda p: p.slow(1_000_000), receive_buffer=64 * 1024
+            )
+            await wait_until(
+                lambda: info_field(replica.port, "master_sync_in_progress") == "1",
+                "the snapshot to flow",
+                replica,
+            )
+            value = "x" * 100_000
+            with RawClient(master.port) as client:
+                for _ in range(2):
+                    client.pipeline([["SET", f"big:{i}", value] for i in range(100)])
+            proxy.slow(None)
+            await self.converge(master, replica)
+            self.assertEqual(info_field(master.port, "sync_full"), "1")
+
+        return defer.ensureDeferred(run())
 
     def test_memory_stays_bounded_while_the_replica_is_stalled(self) -> defer.Deferred[None]:
         async def run() -> None:
             master, proxy, replica = self.setup_link(100)
+            limit = "replica 16mb 8mb 60"
+            self.assertEqual(
+                call(master.port, "CONFIG", "SET", "client-output-buffer-limit", limit), b"+OK\r\n"
+            )
             await self.converge(master, replica)
             proxy.stall()
             before = read_rss_kib(master.pid)
-            # 80 MB of stream that the replica cannot take, over 100 keys of 100 kB:
-            # the dataset stays at 10 MB, so more growth would be buffered output.
+            # 80 MB of stream that the replica cannot take, over 100 keys of 100 kB: the
+            # dataset stays at 10 MB, so more growth would be output kept for the replica
+            # beyond its 16 MB limit.
             value = "x" * 100_000
             with RawClient(master.port) as client:
                 for _ in range(8):
                     client.pipeline([["SET", f"big:{i}", value] for i in range(100)])
             grown = read_rss_kib(master.pid) - before
             self.assertLess(grown, 40 * 1024, f"the master grew by {grown} KiB")
+            # Past the replica's output buffer limit, the master let it go.
+            self.assertIn("output buffer limit reached", master.log_text())
             proxy.resume()
             await self.converge(master, replica)
 

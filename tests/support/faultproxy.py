@@ -18,6 +18,7 @@ from its source, so a stalled or slowed link buffers a bounded amount.
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from twisted.internet import defer
@@ -173,6 +174,10 @@ class _TargetSide(Protocol):
             self.transport.abortConnection()  # type: ignore[union-attr]
             return
         connection.target = self
+        size = connection.proxy.receive_buffer
+        if size is not None:
+            handle = self.transport.getHandle()  # type: ignore[union-attr]
+            handle.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
         connection.up.sink = self.transport
         connection.down.source = self.transport
         connection.up.pump()
@@ -212,7 +217,16 @@ class _ProxyFactory(Factory):
 class FaultProxy:
     """Forwards 127.0.0.1:`port` to target_host:target_port, with fault controls."""
 
-    def __init__(self, target_host: str, target_port: int, reactor: Any = None) -> None:
+    def __init__(
+        self,
+        target_host: str,
+        target_port: int,
+        reactor: Any = None,
+        receive_buffer: int | None = None,
+    ) -> None:
+        """receive_buffer caps the proxy's socket buffer towards the target (SO_RCVBUF):
+        on loopback the kernel would otherwise buffer tens of megabytes of a stalled or
+        slowed link, out of the master's sight."""
         if reactor is None:
             from twisted.internet import reactor as default_reactor
 
@@ -220,6 +234,7 @@ class FaultProxy:
         self.reactor: Any = reactor
         self.target_host = target_host
         self.target_port = target_port
+        self.receive_buffer = receive_buffer
         self.connections: set[_Connection] = set()
         self.accepted = 0
         self.downstream_bytes = 0

@@ -33,7 +33,10 @@ class CursorSource(Protocol):
     @property
     def release_offset(self) -> int: ...
 
-    def read(self, offset: int, max_bytes: int) -> bytes: ...
+    @property
+    def cursor_floor(self) -> int: ...
+
+    def read_for_cursor(self, offset: int, max_bytes: int) -> bytes: ...
 
 
 class LogCursors:
@@ -118,7 +121,7 @@ class LogCursor:
     @property
     def lost(self) -> bool:
         """True once the log trimmed or reset past this cursor (it never recovers)."""
-        return self._lost or self._position < self._log.start_offset
+        return self._lost or self._position < self._log.cursor_floor
 
     def read(self, max_bytes: int) -> tuple[bytes, bool]:
         """Up to max_bytes from position, advancing it, and whether more is already held."""
@@ -128,7 +131,7 @@ class LogCursor:
             raise OffsetNotRetained(self._position)
         log = self._log
         release = log.release_offset
-        data = log.read(self._position, max(0, min(max_bytes, release - self._position)))
+        data = log.read_for_cursor(self._position, max(0, min(max_bytes, release - self._position)))
         position = self._position = self._position + len(data)
         if position < release:
             return data, True

@@ -154,6 +154,15 @@ class DiskLog:
         return self._durable.offset if self._policy == ALWAYS else self.end_offset
 
     @property
+    def cursor_floor(self) -> int:
+        """The log keeps every segment an open cursor still reads: cursors read from
+        start_offset, as anyone does."""
+        return self._segments[0].start
+
+    def read_for_cursor(self, offset: int, max_bytes: int) -> bytes:
+        return self.read(offset, max_bytes)
+
+    @property
     def retention(self) -> int:
         """Bytes of history kept beyond what snapshots need (repl-backlog-size)."""
         return self._retention

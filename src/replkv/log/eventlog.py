@@ -29,8 +29,12 @@ class InMemoryLog:
     observable history honours the bound at every moment, while memory stays below about
     three times the retention.
 
-    `trim()` does nothing here: as in Redis, the backlog is bounded by size alone, not by
-    what snapshots cover. Durability is immediate: `durable_offset` is `end_offset`.
+    Open cursors (replicas) keep what they have yet to read, beyond the retention: as in
+    Redis 7.0, where the backlog and the replicas' output share one buffer, the history
+    offered to new partial resyncs (`start_offset`) stays bounded, while a replica that
+    lags is bounded by `client-output-buffer-limit replica` instead (the master drops
+    it). `trim()` does nothing here: the backlog is bounded by size alone, not by what
+    snapshots cover. Durability is immediate: `durable_offset` is `end_offset`.
     """
 
     def __init__(
@@ -52,6 +56,9 @@ class InMemoryLog:
         self._pending: list[bytes] = []
         self._cursors = LogCursors(self, clock)
         self._armed = self._cursors.armed
+        # Called when bytes older than the backlog are kept for a cursor (the master
+        # checks its replicas' output limits).
+        self.on_holding: Callable[[], None] | None = None
 
     @property
     def start_offset(self) -> int:
@@ -92,11 +99,24 @@ class InMemoryLog:
             self._cursors.schedule()
         return end
 
+    def _keep_from(self) -> int:
+        """The oldest byte still needed: the retention's, or an open cursor's."""
+        start = self.start_offset
+        oldest = self._cursors.oldest_position()
+        if oldest is not None and oldest < start:
+            return max(oldest, self._buf_start)
+        return start
+
+    @property
+    def cursor_floor(self) -> int:
+        """Cursors may read from here: bytes [cursor_floor, end_offset) are all held."""
+        return min(self._buf_start, self.start_offset)
+
     def _settle(self) -> None:
         """Join pending appends into the buffer, then drop its prefix if that grew large."""
         pending = self._pending
+        start = self._keep_from()
         if pending:
-            start = self.start_offset
             if start >= self._buf_end:
                 # Nothing held in the buffer is still visible: restart it from the
                 # pending chunks, skipping what the retention already cut off.
@@ -107,7 +127,9 @@ class InMemoryLog:
                 self._buf += b"".join(pending)
             pending.clear()
             self._buf_end = self.end_offset
-        dead = self.start_offset - self._buf_start
+        if start < self.start_offset and self.on_holding is not None:
+            self.on_holding()
+        dead = start - self._buf_start
         if dead > self._retention or dead == len(self._buf) > 0:
             del self._buf[:dead]
             self._buf_start += dead
@@ -118,9 +140,15 @@ class InMemoryLog:
 
     def read(self, offset: int, max_bytes: int) -> bytes:
         """Up to max_bytes of the log starting at offset; raises OffsetNotRetained."""
+        if not self.start_offset <= offset <= self.end_offset:
+            raise OffsetNotRetained(offset)
+        return self.read_for_cursor(offset, max_bytes)
+
+    def read_for_cursor(self, offset: int, max_bytes: int) -> bytes:
+        """read(), also of the bytes older than start_offset kept for open cursors."""
         if max_bytes < 0:
             raise ValueError("max_bytes must not be negative")
-        if not self.start_offset <= offset <= self.end_offset:
+        if not self.cursor_floor <= offset <= self.end_offset:
             raise OffsetNotRetained(offset)
         if self._pending:
             self._settle()

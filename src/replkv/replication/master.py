@@ -22,6 +22,7 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from replkv import errors, reply
+from replkv.log.eventlog import InMemoryLog
 from replkv.log.interfaces import OffsetNotRetained
 from replkv.outbuf import REPLICA, OutputLimit, pending_bytes
 from replkv.rdb.format import RdbError
@@ -126,6 +127,7 @@ class Replicas:
         self.good_replicas = 0
         self.total_output_bytes = 0  # INFO total_net_repl_output_bytes
         self._cron_ticks = 0
+        self._limits_call: Any = None
         self._cron = LoopingCall(self.cron)
         self._cron.clock = server.clock
         server.snapshots.child_done_hooks.append(self.snapshot_done)
@@ -349,6 +351,9 @@ class Replicas:
             on_sent=self._count_sent,
         )
         self.attached.append(replica)
+        event_log = self.server.log
+        if isinstance(event_log, InMemoryLog):
+            event_log.on_holding = self.log_holds_for_cursors
         if self.server.config.repl_disable_tcp_nodelay and transport is not None:
             transport.setTcpNoDelay(False)
 
@@ -519,12 +524,6 @@ class Replicas:
         config = server.config
         self._cron_ticks += 1
         replid = server.replication.replid
-        end = server.log.end_offset
-        limits = config.client_output_buffer_limit[REPLICA]
-        hard, soft, seconds = limits
-        backlog = config.repl_backlog_size
-        if hard and hard < backlog:
-            hard = backlog  # 7.0 raises the hard limit to the backlog size
         for replica in list(self.attached):
             feed = replica.feed
             assert feed is not None
@@ -535,15 +534,7 @@ class Replicas:
             if feed.cursor is not None and feed.cursor.lost:
                 self.drop(replica, "its position is no longer held by the log")
                 continue
-            if (hard or soft) and replica.output_limit.exceeded(
-                feed.unsent(end), (hard, soft, seconds), int(now)
-            ):
-                log.warn(
-                    "Client {name} scheduled to be closed ASAP for overcoming of output "
-                    "buffer limits.",
-                    name=replica.name(),
-                )
-                self.drop(replica, "output buffer limit reached")
+            if self._over_output_limit(replica, now):
                 continue
             if (
                 replica.state == ONLINE
@@ -569,6 +560,41 @@ class Replicas:
         if self._in_state(WAIT_BGSAVE_START) and server.saves.child_pid == -1:
             self._start_bgsave()
         self.refresh_good()
+
+    def _over_output_limit(self, replica: AttachedReplica, now: float) -> bool:
+        """checkClientOutputBufferLimits() for a replica: its unsent bytes are the log
+        past its cursor plus what its socket has not taken. Drops it if over."""
+        config = self.server.config
+        hard, soft, seconds = config.client_output_buffer_limit[REPLICA]
+        backlog = config.repl_backlog_size
+        if hard and hard < backlog:
+            hard = backlog  # 7.0 raises the hard limit to the backlog size
+        feed = replica.feed
+        if not (hard or soft) or feed is None:
+            return False
+        if not replica.output_limit.exceeded(
+            feed.unsent(self.server.log.end_offset), (hard, soft, seconds), int(now)
+        ):
+            return False
+        log.warn(
+            "Client {name} scheduled to be closed ASAP for overcoming of output buffer limits.",
+            name=replica.name(),
+        )
+        self.drop(replica, "output buffer limit reached")
+        return True
+
+    def log_holds_for_cursors(self) -> None:
+        """The in-memory log keeps bytes past its backlog for a lagging replica: check
+        the output limits at the next turn, not only at the next cron (a fast writer
+        could pile up far more than the limit in a second)."""
+        if self._limits_call is None:
+            self._limits_call = self.server.clock.callLater(0, self._check_output_limits)
+
+    def _check_output_limits(self) -> None:
+        self._limits_call = None
+        now = self.server.clock.seconds()
+        for replica in list(self.attached):
+            self._over_output_limit(replica, now)
 
     # -- min-replicas, ROLE, INFO ------------------------------------------------------
 
