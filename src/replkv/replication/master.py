@@ -431,6 +431,8 @@ class Replicas:
             self.drop(replica, "the log no longer holds the snapshot's offset")
             return False
         replica.state = WAIT_BGSAVE_END
+        # As Redis (server.slaveseldb = -1): the next event re-selects its database.
+        server.propagator.log_db = -1
         if not replica.pre_psync:
             feed.write_line(b"+FULLRESYNC %s %d\r\n" % (server.replication.replid.encode(), offset))
         return True
