@@ -62,6 +62,9 @@ class LaggingLog:
     def flush(self) -> None:
         self._durable.mark_durable(self.end_offset)
 
+    def after_flush(self, callback: Callable[[], None]) -> None:
+        callback()
+
 
 classImplements(LaggingLog, IEventLog)
 

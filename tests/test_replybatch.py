@@ -61,6 +61,15 @@ class ReplyBatchTests(SynchronousTestCase):
         self.assertIn(SET_A, data)
         self.assertIn(SET_B, data)
 
+    def test_one_call_per_turn_for_the_log_and_the_replies(self) -> None:
+        client, transport = self.connect()
+        client.dataReceived(SET_A)
+        client.dataReceived(SET_B)
+        # The log's own end-of-turn write calls the replies back: no call of their own.
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        self.clock.advance(0)
+        self.assertEqual(transport.take_writes(), [b"+OK\r\n", b"+OK\r\n"])
+
     def test_a_reply_waits_behind_the_held_one(self) -> None:
         client, transport = self.connect()
         client.dataReceived(SET_A)

@@ -3,8 +3,9 @@
 Redis writes its AOF once per event-loop turn, before it writes any reply
 (beforeSleep(): flushAppendOnlyFile(), then handleClientsWithPendingWrites()). Here a
 reply that follows unwritten events waits in the batch; at the end of the turn the
-log is written once (one batch, one writev) and then every waiting reply leaves, in
-the order the replies were made. Writing the log per reply instead costs a system
+log is written once (one batch, one writev: the log's own end-of-turn write, which
+calls the batch back) and then every waiting reply leaves, in the order the replies
+were made. Writing the log per reply instead costs a system
 call (and a batch header) per client read under `appendfsync everysec` and `no`.
 `appendfsync always` holds replies until the fsync instead (IEventLog.when_durable).
 """
@@ -14,8 +15,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from twisted.internet.interfaces import IDelayedCall
-
     from replkv.server import Server
 
 
@@ -29,18 +28,18 @@ class ReplyBatch:
     def __init__(self, server: Server) -> None:
         self._server = server
         self._held: list[tuple[HeldClient, bytes]] = []
-        self._call: IDelayedCall | None = None
+        self._waiting = False
 
     def hold(self, client: HeldClient, data: bytes) -> None:
         """Send data to client once the events appended so far are written."""
         self._held.append((client, data))
-        if self._call is None:
-            self._call = self._server.clock.callLater(0, self.release)
+        if not self._waiting:
+            self._waiting = True
+            self._server.log.after_flush(self.release)
 
     def release(self) -> None:
-        """Write the log, then every held reply (in order)."""
-        self._call = None
-        self._server.log.flush()
+        """The log is written: every held reply leaves (in order)."""
+        self._waiting = False
         held = self._held
         self._held = []
         for client, data in held:

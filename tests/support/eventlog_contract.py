@@ -134,6 +134,19 @@ class EventLogContract(_Base):
         self.assertEqual(cursor.position, 17)
         self.assertFalse(cursor.lost)
 
+    def test_after_flush_calls_back_once_the_bytes_are_written(self) -> None:
+        log = self.new_log()
+        calls: list[int] = []
+        log.after_flush(lambda: calls.append(log.written_offset))
+        self.assertEqual(calls, [0])  # nothing waits to be written: at once
+        log.append(b"ab")
+        log.after_flush(lambda: calls.append(log.written_offset))
+        self.clock.advance(0)  # the end of the turn writes what was appended
+        self.assertEqual(calls, [0, 2])
+        log.flush()
+        self.clock.advance(0)
+        self.assertEqual(calls, [0, 2])  # once
+
     def test_cursors_read_up_to_the_release_offset(self) -> None:
         log = self.new_log()
         cursor = log.cursor(0)

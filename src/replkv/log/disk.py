@@ -121,6 +121,7 @@ class DiskLog:
         self._flush_call: IDelayedCall | None = None
         self._cursors = LogCursors(self, clock)
         self._armed = self._cursors.armed
+        self._after_flush: list[Callable[[], None]] = []
         # everysec: the sync job in flight, the next one's timer, descriptors of rotated
         # segments the next job syncs and closes, and resets it must not report across.
         self._sync_running = False
@@ -266,12 +267,30 @@ class DiskLog:
     def written_offset(self) -> int:
         return self._written
 
+    def after_flush(self, callback: Callable[[], None]) -> None:
+        """Call callback after the next write of the batch (at once if nothing waits)."""
+        if self._written == self.end_offset or self._closed:
+            callback()
+        else:
+            self._after_flush.append(callback)
+
     def flush(self) -> None:
-        """Write what was appended since the last flush as one batch; sync per the policy.
+        """Write what was appended since the last flush as one batch; sync per the policy;
+        then call those waiting in after_flush() (also when the write failed).
 
         Called at the end of the turn in which something was appended (by the log's own
-        `callLater(0)`, or earlier by the server's end-of-turn hook: it is idempotent).
+        `callLater(0)`, or earlier by whoever needs it written: it is idempotent).
         """
+        try:
+            self._write_batch()
+        finally:
+            waiting = self._after_flush
+            if waiting:
+                self._after_flush = []
+                for callback in waiting:
+                    callback()
+
+    def _write_batch(self) -> None:
         self._cancel_flush()
         written = self._written
         end = self.end_offset

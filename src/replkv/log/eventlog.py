@@ -182,6 +182,10 @@ class InMemoryLog:
     def flush(self) -> None:
         """Nothing to write."""
 
+    def after_flush(self, callback: Callable[[], None]) -> None:
+        """Everything appended is as written as it gets: at once."""
+        callback()
+
     def close(self) -> None:
         """Nothing to write: the log lives and ends with the process."""
 

@@ -88,6 +88,10 @@ class IEventLog(Interface):
         the file, as Redis writes its AOF buffer before replying; a log in memory has
         nothing to do."""
 
+    def after_flush(callback: Callable[[], None]) -> None:
+        """Call callback once, when what was appended so far is written (by the log's
+        end-of-turn write, so a caller needs no call of its own); at once if it is."""
+
     def close() -> None:
         """At shutdown: write and fsync what is pending. A log in memory has nothing to do."""
 
