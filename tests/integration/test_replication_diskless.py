@@ -4,6 +4,7 @@ stops reading and is then killed mid-transfer leaves the other to complete."""
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
 
@@ -65,11 +66,13 @@ class DisklessSyncTests(TestCase):
             "--repl-diskless-sync-delay", "30", "--repl-diskless-sync-max-replicas", "2",
         )  # fmt: skip
         m = master.port
-        with RawClient(m) as client:  # ~8 MB: more than the socket buffers and the pipe hold
+        with RawClient(
+            m
+        ) as client:  # ~8 MB that does not compress: more than socket buffers and the pipe hold
             for batch in range(8):
                 client.pipeline(
                     [
-                        ["SET", f"k{batch}:{i}", "x" * 10000]
+                        ["SET", f"k{batch}:{i}", os.urandom(5000).hex()]
                         for i in range(100 * batch, 100 * batch + 100)
                     ]
                 )
