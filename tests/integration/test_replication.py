@@ -13,7 +13,7 @@ from tests.support.resp_client import RawClient
 
 class ReplkvReplicaOfReplkvTests(TestCase):
     def test_full_sync_stream_partial_resync_and_wait(self) -> None:
-        master = start_replkv(self, "--enable-debug-command", "yes")
+        master = start_replkv(self, "--enable-debug-command", "yes", "--repl-diskless-sync", "no")
         m = master.port
         with RawClient(m) as client:
             client.pipeline(
@@ -41,7 +41,7 @@ class ReplkvReplicaOfReplkvTests(TestCase):
         # The backlog in memory is tiny; the log on disk still holds the replica's offset.
         master = start_replkv(
             self, "--enable-debug-command", "yes", "--appendonly", "yes",
-            "--repl-backlog-size", "16384",
+            "--repl-backlog-size", "16384", "--repl-diskless-sync-delay", "0",
         )  # fmt: skip
         m = master.port
         call(m, "SET", "before", "sync")

@@ -71,7 +71,7 @@ def write_some(port: int, prefix: str, count: int = 50) -> None:
 
 class ReplicationScenarioTests(TestCase):
     def start_master(self, *args: str, port: int | None = None) -> ServerProcess:
-        return start_replkv(self, *DEBUG, *args, port=port)
+        return start_replkv(self, *DEBUG, "--repl-diskless-sync-delay", "0", *args, port=port)
 
     def start_replica(self, master: ServerProcess, *args: str) -> ServerProcess:
         return start_replkv(self, *DEBUG, "--replicaof", f"127.0.0.1:{master.port}", *args)

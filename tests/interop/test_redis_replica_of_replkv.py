@@ -54,7 +54,8 @@ def in_sync(master: ServerProcess, replica: ServerProcess) -> bool:
 
 class RedisReplicaOfReplkvTests(TestCase):
     def test_full_sync_stream_partial_resyncs_and_wait(self) -> None:
-        master = start_replkv(self, "--enable-debug-command", "yes")
+        # The snapshot goes through a file (repl-diskless-sync no): `$<len>` framing.
+        master = start_replkv(self, "--enable-debug-command", "yes", "--repl-diskless-sync", "no")
         m = master.port
         with RawClient(m) as client:
             client.pipeline(
@@ -124,7 +125,8 @@ class RedisReplicaOfReplkvTests(TestCase):
         cli, check = shutil.which("redis-cli"), shutil.which("redis-check-rdb")
         if cli is None or check is None:
             raise SkipTest("redis-cli / redis-check-rdb are not installed")
-        master = start_replkv(self)
+        # redis-cli announces capa eof: both modes get the diskless `$EOF:` form.
+        master = start_replkv(self, "--repl-diskless-sync-delay", "0")
         m = master.port
         call(m, "RPUSH", "l", "a", "b")
         call(m, "SET", "k", "v")

@@ -195,6 +195,33 @@ class Snapshots:
         log.info("Background saving started by pid {pid}", pid=pid)
         return True
 
+    def background_transfer(self, write: Callable[[dict[bytes, bytes]], None]) -> int | None:
+        """rdbSaveToSlavesSockets(): fork a child that runs write(aux) (the snapshot into a
+        pipe to replicas) and exits. It counts as a BGSAVE in progress, but saves nothing:
+        its end only reaches child_done_hooks. Returns the child's pid, or None."""
+        state = self.state
+        aux = snapshot_aux(self.server)
+        state.offset_at_fork = int(aux[b"repl-offset"])
+        started = time.monotonic_ns()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            log.error("Can't save in background: fork: {error}", error=exc)
+            return None
+        if pid == 0:  # the child: write, then leave without running any parent code
+            code = 1
+            try:
+                write(aux)
+                code = 0
+            finally:
+                os._exit(code)
+        state.latest_fork_usec = (time.monotonic_ns() - started) // 1000
+        state.child_pid = pid
+        state.child_target = "socket"
+        state.child_started = self.now()
+        log.info("Background RDB transfer started by pid {pid}", pid=pid)
+        return pid
+
     def check_child(self) -> None:
         """checkChildrenDone(): collect a finished child and record how it went."""
         state = self.state
@@ -208,6 +235,9 @@ class Snapshots:
             return
         state.child_pid = -1
         state.last_bgsave_seconds = int(self.now() - state.child_started)
+        if state.child_target == "socket":
+            self._transfer_done(status)
+            return
         if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
             log.info("Background saving terminated with success")
             self._covered(state.offset_at_fork)
@@ -225,6 +255,21 @@ class Snapshots:
             log.warn("Background saving error")
             state.last_bgsave_ok = False
         self._child_done(state.last_bgsave_ok, state.offset_at_fork)
+
+    def _transfer_done(self, status: int) -> None:
+        """backgroundSaveDoneHandlerSocket(): nothing was saved; the replicas are told."""
+        state = self.state
+        state.child_target = "disk"
+        ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        if ok:
+            log.info("Background RDB transfer terminated with success")
+        elif os.WIFSIGNALED(status):
+            log.warn(
+                "Background transfer terminated by signal {signal}", signal=os.WTERMSIG(status)
+            )
+        else:
+            log.warn("Background transfer error")
+        self._child_done(ok, state.offset_at_fork)
 
     def _child_done(self, ok: bool, offset: int) -> None:
         for hook in list(self.child_done_hooks):
@@ -254,6 +299,7 @@ class Snapshots:
         except (ProcessLookupError, ChildProcessError):
             pass
         state.child_pid = -1
+        state.child_target = "disk"
         temp = os.path.join(self.server.config.dir or ".", "temp-%d.rdb" % pid)
         try:
             os.unlink(temp)

@@ -16,6 +16,8 @@ class SaveState:
     child_started: float = 0.0
     dirty_at_fork: int = 0
     offset_at_fork: int = 0
+    # "disk" (a BGSAVE) or "socket" (a diskless transfer to replicas, which saves nothing).
+    child_target: str = "disk"
     # A BGSAVE SCHEDULE waiting for the running child to end.
     scheduled: bool = False
     last_bgsave_ok: bool = True

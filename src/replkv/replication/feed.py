@@ -7,8 +7,10 @@ is therefore bounded by the transport's buffer plus one chunk; the rest stays in
 log, where the cursor points (Redis's per-replica buffer, kept once for everyone).
 
 Phases: `idle` (waiting for a snapshot; only `\\n` keepalives are written), `bulk`
-(the snapshot file, after its `$<len>\\r\\n` header), `stream` (the log from the
-cursor, woken by the log once per reactor turn), `closed`.
+(the snapshot file, after its `$<len>\\r\\n` header), `pipe` (a diskless payload the
+transfer writes with `write_payload()`; a resume tells it to read on), `held` (the diskless
+payload is written; the stream waits for the replica's first REPLCONF ACK), `stream` (the
+log from the cursor, woken by the log once per reactor turn), `closed`.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class ReplicaFeed:
         self.bulk_size = 0
         self.bulk_sent = 0
         self.sent = 0  # bytes of payload and stream written
+        self._on_resume: Callable[[], None] | None = None
         transport.registerProducer(self, True)
 
     # -- what the master asks --------------------------------------------------------
@@ -84,6 +87,27 @@ class ReplicaFeed:
         self.phase = "bulk"
         self.transport.write(b"$%d\r\n" % self.bulk_size)
         self._pump()
+
+    def start_pipe(self, on_resume: Callable[[], None]) -> None:
+        """A diskless payload follows, written by its transfer; on_resume is called when
+        the transport drained after a pause."""
+        self.phase = "pipe"
+        self._on_resume = on_resume
+        self.bulk_size = self.bulk_sent = 0
+
+    def write_payload(self, data: bytes) -> None:
+        """A chunk of the diskless payload (the transfer reads it from the child's pipe)."""
+        self.bulk_sent += len(data)
+        self.sent += len(data)
+        self.transport.write(data)
+        if self._on_sent is not None:
+            self._on_sent(len(data))
+
+    def hold(self) -> None:
+        """The diskless payload is written: the stream waits for start_stream()."""
+        self.phase = "held"
+        self.bulk_size = self.bulk_sent
+        self._on_resume = None
 
     def start_stream(self) -> None:
         """Stream from the cursor now (a partial resync, or the snapshot is written)."""
@@ -113,6 +137,10 @@ class ReplicaFeed:
 
     def resumeProducing(self) -> None:
         self.paused = False
+        if self.phase == "pipe":
+            if self._on_resume is not None:
+                self._on_resume()
+            return
         self._pump()
 
     def stopProducing(self) -> None:
@@ -183,6 +211,7 @@ class ReplicaFeed:
 
     def _finish(self) -> None:
         self.phase = "closed"
+        self._on_resume = None
         if self._file is not None:
             self._file.close()
             self._file = None

@@ -6,10 +6,14 @@ up to `second_replid_offset`) and the log still holds its offset, on the disk lo
 otherwise a full resync: `+FULLRESYNC <replid> <offset>`, the snapshot covering that
 offset as `$<len>\\r\\n<bytes>`, then the log from that offset. The snapshot is the newest
 one on disk when the log still holds its offset (no fork), else a BGSAVE, shared by
-every replica waiting for it. The cron (replicationCron(), once a second) sends the
-keepalives and PINGs, drops replicas that time out, break the output buffer limit or
-fall out of the log, and counts the good replicas for min-replicas-to-write. WAIT
-blocks its client until enough replicas acknowledge its last write.
+every replica waiting for it. With `repl-diskless-sync yes` and every waiting replica
+announcing `capa eof`, the new snapshot goes through a pipe instead (diskless.py):
+replicas arriving within `repl-diskless-sync-delay` seconds share one child, framed
+`$EOF:<mark>\\r\\n<bytes><mark>`, and the stream starts at the replica's first ACK.
+The cron (replicationCron(), once a second) sends the keepalives and PINGs, drops
+replicas that time out, break the output buffer limit or fall out of the log, and counts
+the good replicas for min-replicas-to-write. WAIT blocks its client until enough
+replicas acknowledge its last write.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from replkv.log.interfaces import OffsetNotRetained
 from replkv.outbuf import REPLICA, OutputLimit, pending_bytes
 from replkv.rdb.format import RdbError
 from replkv.rdb.reader import read_aux
+from replkv.replication.diskless import PipeTransfer, eof_mark, write_eof_payload
 from replkv.replication.feed import ReplicaFeed
 from replkv.reply import encode_command
 
@@ -80,6 +85,9 @@ class AttachedReplica:
         self.replid = ""
         self.output_limit = OutputLimit()
         self.feed: ReplicaFeed | None = None
+        self.sync_time = now  # when it asked for the sync (repl-diskless-sync-delay)
+        # It ACKed while its diskless payload was being finished: it has loaded it.
+        self.early_ack = False
 
     @property
     def ip(self) -> str:
@@ -124,6 +132,10 @@ class Replicas:
         self._getack_call: Any = None
         # The snapshot child started for replicas: its outcome is theirs.
         self._snapshot_for_sync = False
+        # The running diskless transfer, and the reactor that reads its pipe (the
+        # server's clock when it is a reactor, else the global one).
+        self._diskless: PipeTransfer | None = None
+        self.fd_reactor: Any = server.clock if hasattr(server.clock, "addReader") else None
         self.good_replicas = 0
         self.total_output_bytes = 0  # INFO total_net_repl_output_bytes
         self._cron_ticks = 0
@@ -221,6 +233,12 @@ class Replicas:
         if offset > replica.ack_offset:
             replica.ack_offset = offset
         replica.ack_time = self.server.clock.seconds()
+        feed = replica.feed
+        if feed is not None and feed.phase != "stream":
+            if feed.phase == "held":
+                feed.start_stream()  # after a diskless payload: the stream starts on the ACK
+            elif feed.phase == "pipe":
+                replica.early_ack = True  # before we saw the child exit
         if self.waiters:
             self.serve_waiters()
 
@@ -376,6 +394,9 @@ class Replicas:
                 self._send_bulk(replica, path)
             return
         state = server.saves
+        if state.child_pid != -1 and state.child_target == "socket":
+            log.info("Current BGSAVE has socket target. Waiting for next BGSAVE for SYNC")
+            return
         if state.child_pid != -1:
             if server.log.retains(state.offset_at_fork):
                 log.info("Waiting for end of BGSAVE for SYNC")
@@ -386,7 +407,15 @@ class Replicas:
                     "for SYNC"
                 )
             return
-        self._start_bgsave()
+        config = server.config
+        if config.repl_diskless_sync and replica.conf.capa_eof and config.repl_diskless_sync_delay:
+            # The cron starts the child, to let more replicas arrive.
+            log.info("Delay next BGSAVE for diskless SYNC")
+            return
+        if self._diskless is not None:
+            log.info("Waiting for the running diskless transfer to end for SYNC")
+            return
+        self._start_child()
 
     def _usable_snapshot(self) -> tuple[str, int] | None:
         """The snapshot on disk, if it is of our history and the log holds its offset."""
@@ -406,6 +435,122 @@ class Replicas:
         ):
             return None
         return os.path.abspath(path), offset
+
+    def _start_pending(self) -> None:
+        """replicationStartPendingFork(): start the child the waiting replicas need once
+        no child runs and, diskless, the oldest waited repl-diskless-sync-delay seconds
+        or repl-diskless-sync-max-replicas are waiting."""
+        server = self.server
+        waiting = self._in_state(WAIT_BGSAVE_START)
+        if not waiting or server.saves.child_pid != -1 or self._diskless is not None:
+            return
+        config = server.config
+        if config.repl_diskless_sync:
+            idle = max(int(server.clock.seconds() - replica.sync_time) for replica in waiting)
+            most = config.repl_diskless_sync_max_replicas
+            if idle < config.repl_diskless_sync_delay and not (most and len(waiting) >= most):
+                return
+        self._start_child()
+
+    def _start_child(self) -> None:
+        """startBgsaveForReplication(): diskless when it is on and every waiting replica
+        takes the EOF form, else a BGSAVE to disk."""
+        config = self.server.config
+        waiting = self._in_state(WAIT_BGSAVE_START)
+        if config.repl_diskless_sync and all(replica.conf.capa_eof for replica in waiting):
+            self._start_diskless(waiting)
+        else:
+            self._start_bgsave()
+
+    def _start_diskless(self, waiting: list[AttachedReplica]) -> None:
+        """rdbSaveToSlavesSockets(): a child writes the EOF-framed snapshot into a pipe."""
+        server = self.server
+        log.info("Starting BGSAVE for SYNC with target: replicas sockets")
+        read_fd, write_fd = os.pipe()
+        mark = eof_mark()
+
+        def write(aux: dict[bytes, bytes]) -> None:  # in the child
+            with os.fdopen(write_fd, "wb", buffering=1 << 16, closefd=False) as out:
+                write_eof_payload(out, mark, server.keyspace, aux, server.config)
+
+        pid = server.snapshots.background_transfer(write)
+        os.close(write_fd)
+        if pid is None:
+            os.close(read_fd)
+            for replica in waiting:
+                self.drop(replica, "BGSAVE for replication failed")
+            return
+        transfer = PipeTransfer(
+            self.fd_reactor or _global_reactor(),
+            read_fd,
+            on_eof=self._diskless_read,
+            on_error=self._diskless_error,
+        )
+        self._diskless = transfer
+        offset = server.saves.offset_at_fork
+        for replica in waiting:
+            if self._setup_full_resync(replica, offset):
+                feed = replica.feed
+                assert feed is not None
+                transfer.add(replica)
+                feed.start_pipe(transfer.resume)
+        if not transfer.replicas:
+            self._diskless_abandon()
+            return
+        transfer.start()
+
+    def _diskless_read(self) -> None:
+        """The whole payload was read from the pipe; the child's exit status decides."""
+        transfer = self._diskless
+        assert transfer is not None
+        log.warn(
+            "Diskless rdb transfer, done reading from pipe, {n} replicas still up.",
+            n=len(transfer.replicas),
+        )
+        if transfer.child_ok:
+            self._diskless_done(transfer)
+        else:
+            self.server.snapshots.check_child()  # the child is likely gone already
+
+    def _diskless_error(self, why: str) -> None:
+        transfer = self._diskless
+        assert transfer is not None
+        log.warn(why)
+        for replica in list(transfer.replicas):
+            self.drop(replica, "SYNC failed: the diskless transfer could not be read")
+        if self._diskless is transfer:
+            self._diskless_abandon()
+
+    def _diskless_abandon(self) -> None:
+        """Every replica is gone (or the pipe failed): stop the child, if it still runs."""
+        transfer = self._diskless
+        assert transfer is not None
+        transfer.close()
+        if self.server.saves.child_pid != -1 and not transfer.child_ok:
+            if not transfer.replicas:
+                log.warn("Diskless rdb transfer, last replica dropped, killing fork child.")
+            self.server.snapshots.kill_child()  # its hook ends the transfer
+        else:
+            self._diskless = None
+            self._start_pending()
+
+    def _diskless_done(self, transfer: PipeTransfer) -> None:
+        """updateSlavesWaitingBgsave() for a socket target: the replicas are online; the
+        stream starts with each one's first REPLCONF ACK."""
+        self._diskless = None
+        for replica in list(transfer.replicas):
+            feed = replica.feed
+            assert feed is not None
+            feed.hold()
+            log.info(
+                "Streamed RDB transfer with replica {name} succeeded (socket). Waiting for "
+                "REPLCONF ACK from replica to enable streaming",
+                name=replica.name(),
+            )
+            self._bulk_done(replica)
+            if replica.early_ack and feed.phase == "held":
+                feed.start_stream()
+        self._start_pending()
 
     def _start_bgsave(self) -> None:
         """startBgsaveForReplication(): fork; every replica waiting starts at its offset."""
@@ -431,14 +576,20 @@ class Replicas:
             self.drop(replica, "the log no longer holds the snapshot's offset")
             return False
         replica.state = WAIT_BGSAVE_END
-        # As Redis (server.slaveseldb = -1): the next event re-selects its database.
-        server.propagator.log_db = -1
+        if server.master_link is None:
+            # slaveseldb = -1: the stream after the snapshot starts with a SELECT (as in
+            # Redis, where redis-cli --replica's ACK swallows that first command).
+            server.propagator.log_db = -1
         if not replica.pre_psync:
             feed.write_line(b"+FULLRESYNC %s %d\r\n" % (server.replication.replid.encode(), offset))
         return True
 
     def snapshot_done(self, ok: bool, offset: int) -> None:
         """updateSlavesWaitingBgsave(): the BGSAVE child ended (Snapshots' hook)."""
+        transfer = self._diskless
+        if transfer is not None and not transfer.child_ok:
+            self._diskless_child_done(transfer, ok)
+            return
         self._snapshot_for_sync = False
         waiting = self._in_state(WAIT_BGSAVE_END)
         if not ok:
@@ -449,8 +600,21 @@ class Replicas:
             path = os.path.abspath(os.path.join(config.dir or ".", config.dbfilename))
             for replica in waiting:
                 self._send_bulk(replica, path)
-        if self._in_state(WAIT_BGSAVE_START):
-            self._start_bgsave()
+        self._start_pending()
+
+    def _diskless_child_done(self, transfer: PipeTransfer, ok: bool) -> None:
+        """The diskless child ended: done when the pipe is drained too; a failure drops
+        its replicas (they sync again)."""
+        if not ok:
+            self._diskless = None
+            transfer.close()
+            for replica in list(transfer.replicas):
+                self.drop(replica, "SYNC failed. BGSAVE child returned an error")
+            self._start_pending()
+            return
+        transfer.child_ok = True
+        if transfer.eof:
+            self._diskless_done(transfer)
 
     def _send_bulk(self, replica: AttachedReplica, path: str) -> None:
         feed = replica.feed
@@ -509,6 +673,11 @@ class Replicas:
         self.attached.remove(replica)
         if replica.feed is not None:
             replica.feed.close()
+        transfer = self._diskless
+        if transfer is not None and replica in transfer.replicas:
+            transfer.remove(replica)
+            if not transfer.replicas and not transfer.eof:
+                self._diskless_abandon()
         self.refresh_good()
         if self.waiters:
             self.serve_waiters()
@@ -559,8 +728,7 @@ class Replicas:
         ):
             # Lower case, no SELECT: it moves master_repl_offset like any event.
             server.log.append(PING_EVENT)
-        if self._in_state(WAIT_BGSAVE_START) and server.saves.child_pid == -1:
-            self._start_bgsave()
+        self._start_pending()
         self.refresh_good()
 
     def _over_output_limit(self, replica: AttachedReplica, now: float) -> bool:
@@ -707,6 +875,12 @@ class Replicas:
 def _never(client: Client, db: object, key: bytes) -> bytes | None:
     """WAIT blocks on no key: only ACKs, the timeout or CLIENT UNBLOCK end it."""
     return None
+
+
+def _global_reactor() -> Any:
+    from twisted.internet import reactor
+
+    return reactor
 
 
 def _long(value: bytes) -> int | None:
