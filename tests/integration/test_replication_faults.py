@@ -184,8 +184,11 @@ class RedisMasterFaultTests(TestCase):
 class ReplkvMasterFaultTests(RedisMasterFaultTests):
     def start_master(self, keys: int) -> ServerProcess:
         master = start_replkv(
-            self, "--enable-debug-command", "yes", "--repl-ping-replica-period", "1"
-        )
+            self,
+            "--enable-debug-command", "yes",
+            "--repl-ping-replica-period", "1",
+            "--repl-diskless-sync-delay", "0",
+        )  # fmt: skip
         with RawClient(master.port) as client:
             for first in range(0, keys, 1000):
                 last = min(first + 1000, keys)

@@ -15,7 +15,8 @@ from tests.support.processes import ServerProcess, start_replkv
 from tests.support.resp_client import RawClient
 
 WAIT = 15.0
-DEBUG = ("--enable-debug-command", "yes")
+# Every node may serve a full sync: at once, not after diskless sync's default 5 s delay.
+DEBUG = ("--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0")
 
 
 def info(port: int, section: str = "replication") -> dict[str, str]:
@@ -98,7 +99,13 @@ class ReplicationScenarioTests(TestCase):
         first = self.start_replica(master)
         second = self.start_replica(master, "--appendonly", "yes")
         wait_for(lambda: in_sync(master, first, second), "the full syncs", master, first, second)
-        write_some(master.port, "b")  # every write acknowledged: fsynced on the master
+        with RawClient(master.port) as client:
+            client.call("SET", "last", "write")  # fsynced on the master before its reply
+            # WAIT counts both replicas' acknowledgements; asking for 3 times out with 2.
+            self.assertEqual(client.call("WAIT", "2", "5000"), b":2\r\n")
+            started = time.monotonic()
+            self.assertEqual(client.call("WAIT", "3", "200"), b":2\r\n")
+            self.assertGreaterEqual(time.monotonic() - started, 0.19)
         acknowledged = call(master.port, "DEBUG", "DIGEST")
         data = master.workdir / "data"
         master.kill()
