@@ -122,6 +122,8 @@ class ClientProtocol(Client, Protocol):
         finally:
             self._in_read = False
         self.flush()
+        if not self.closing:
+            self._check_output_limit()
 
     def resume(self) -> None:
         """Run the command held back by CLIENT PAUSE, then whatever followed it."""
@@ -195,7 +197,7 @@ class ClientProtocol(Client, Protocol):
                 self._check_output_limit()
 
     def _check_output_limit(self) -> None:
-        """closeClientOnOutputBufferLimitReached(), for out-of-band output."""
+        """closeClientOnOutputBufferLimitReached(): after replies and out-of-band output."""
         limits = self.server.config.client_output_buffer_limit[
             PUBSUB if self.subscribed else NORMAL
         ]

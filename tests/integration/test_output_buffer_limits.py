@@ -1,4 +1,5 @@
-"""A subscriber that never reads is closed by client-output-buffer-limit pubsub, on
+"""A subscriber that never reads is closed by client-output-buffer-limit pubsub, and a
+client that never reads its replies by the normal class limit, on
 replkv and on redis-server alike, instead of making the server's memory grow."""
 
 from __future__ import annotations
@@ -65,6 +66,33 @@ class SlowSubscriberMixin:
         self.assertGreater(int(fields["omem"]), 1024 * 1024, line)
         self.assertGreater(int(fields["tot-mem"]), int(fields["omem"]), line)
         self.assertEqual(fields["events"], "rw", line)
+
+
+    def test_client_that_never_reads_its_replies_is_closed(self) -> None:
+        server = self.start(self, "--client-output-buffer-limit", "normal 1mb 0 0")
+        setup = RawClient(server.port, timeout=WAIT)
+        self.addCleanup(setup.close)
+        self.assertEqual(setup.call("SET", "big", MESSAGE), b"+OK\r\n")
+        reader = socket.socket()
+        reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        reader.connect(("127.0.0.1", server.port))
+        self.addCleanup(reader.close)
+        request = b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n" * 64
+        deadline = time.monotonic() + WAIT
+        sent = 0
+        while CLOSED_LINE not in server.log_text():
+            self.assertLess(time.monotonic(), deadline, "the client was never closed")
+            self.assertLess(sent, MAX_PUBLISHED, "the client was never closed")
+            try:
+                reader.sendall(request)  # 4 MB of replies per round, never read
+            except OSError:
+                break  # closed under our feet: what the test waits for
+            sent += len(MESSAGE) * 64
+            time.sleep(0.01)  # let the server answer; the deadline bounds the loop
+        while CLOSED_LINE not in server.log_text():
+            self.assertLess(time.monotonic(), deadline, server.log_text())
+            time.sleep(0.05)
+        self.assertIn(b"connected_clients:1\r\n", setup.call("INFO", "clients"))
 
 
 class ReplkvSlowSubscriberTests(SlowSubscriberMixin, SynchronousTestCase):
