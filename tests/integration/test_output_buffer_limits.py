@@ -67,7 +67,6 @@ class SlowSubscriberMixin:
         self.assertGreater(int(fields["tot-mem"]), int(fields["omem"]), line)
         self.assertEqual(fields["events"], "rw", line)
 
-
     def test_client_that_never_reads_its_replies_is_closed(self) -> None:
         server = self.start(self, "--client-output-buffer-limit", "normal 1mb 0 0")
         setup = RawClient(server.port, timeout=WAIT)
