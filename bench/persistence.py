@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import signal
@@ -34,7 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as a script: reuse the tests' helpers
 
-from bench.redis_benchmark import git_commit, run_benchmark  # noqa: E402
+from bench.redis_benchmark import cpu_seconds, git_commit, run_benchmark  # noqa: E402
 from tests.support.latency import (  # noqa: E402
     connect,
     fill_keys,
@@ -60,7 +59,6 @@ LOAD_MAX_RATIO = 3.0
 STALL_MAX_SECONDS = 0.050
 START_TIMEOUT = 300.0
 PING_POLL = 0.002
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 LOADED = {
     "snapshot": re.compile(r"DB loaded from disk: ([0-9.]+) seconds"),
@@ -154,12 +152,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait(10)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time the process has used, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def new_workdir(kind: str) -> Path:

@@ -1,17 +1,23 @@
 """Run redis-benchmark against redis-server and replkv on this machine, and compare.
 
 Starts both servers itself on free 127.0.0.1 ports, one after the other so
-they do not compete for CPU, prints requests/sec per test and pipeline depth
-with the replkv/redis ratio, and writes the numbers to bench/results/.
+they do not compete for CPU. Each test runs `--repeat` times, the rounds interleaved
+(every test once, then every test again), and the medians are compared. Next to
+requests/sec it reports the server's CPU time per request (user + system, from
+/proc): far steadier than requests/sec on a shared machine, where other load moves
+throughput but not the work a request costs the server. It prints the replkv/redis
+ratio and each test next to replkv's own SET, and writes the numbers to bench/results/.
 
-    .venv/bin/python bench/redis_benchmark.py [--requests N] [--pipelines 1,16] ...
+    .venv/bin/python bench/redis_benchmark.py [--requests N] [--pipelines 1,16] [--repeat 3]
 """
 
 import argparse
 import csv
 import io
 import json
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -28,6 +34,7 @@ from tests.support.processes import (  # noqa: E402
 )
 
 RESULTS_DIR = REPO / "bench" / "results"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 Launcher = Callable[[], ServerProcess]
 
@@ -45,6 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="set,get,incr,mset,lpush,lpop,sadd,hset,zadd",
         help="redis-benchmark -t list",
     )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per test (medians)")
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds allowed per redis-benchmark run"
     )
@@ -82,59 +90,96 @@ def run_benchmark(
     return {row["test"]: row for row in rows}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
 def bench_server(name: str, launch: Launcher, args: argparse.Namespace) -> list[dict[str, object]]:
     """Start one server, run every test at every pipeline depth on it, stop it."""
     results: list[dict[str, object]] = []
     server = launch()
     try:
         for pipeline in args.pipeline_depths:
-            # One redis-benchmark per test, so one failing command does not hide the others.
-            for test in args.test_names:
-                print(f"  {name}: -t {test} -P {pipeline} ...", file=sys.stderr, flush=True)
-                started = time.monotonic()
-                try:
-                    rows = run_benchmark(server.port, test, pipeline, args)
-                except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                    results.append(
-                        {"server": name, "test": test, "pipeline": pipeline, "error": str(exc)}
-                    )
-                    if not server.alive():
-                        raise RuntimeError(f"{name} died:\n{server.log_text()[-3000:]}") from exc
-                    continue
-                for label, row in rows.items():
-                    results.append(
-                        {
-                            "server": name,
-                            "test": label,
-                            "pipeline": pipeline,
-                            "rps": float(row["rps"]),
-                            "p50_latency_ms": float(row["p50_latency_ms"]),
-                            "p99_latency_ms": float(row["p99_latency_ms"]),
-                            "seconds": round(time.monotonic() - started, 2),
-                        }
-                    )
+            for round_ in range(1, args.repeat + 1):
+                # One redis-benchmark per test, so one failing command does not hide the
+                # others; rounds interleaved, so a slow spell of the machine hits them all.
+                for test in args.test_names:
+                    results += _one_run(name, server, test, pipeline, round_, args)
     finally:
         server.stop()
     return results
 
 
-def _rps_table(results: list[dict[str, object]]) -> dict[tuple[str, int], dict[str, object]]:
-    """(test label, pipeline) -> {server name: rps or error}."""
+def _one_run(
+    name: str,
+    server: ServerProcess,
+    test: str,
+    pipeline: int,
+    round_: int,
+    args: argparse.Namespace,
+) -> list[dict[str, object]]:
+    print(f"  {name}: -t {test} -P {pipeline} (run {round_}) ...", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    cpu_before = cpu_seconds(server.pid)
+    try:
+        rows = run_benchmark(server.port, test, pipeline, args)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        if not server.alive():
+            raise RuntimeError(f"{name} died:\n{server.log_text()[-3000:]}") from exc
+        return [{"server": name, "test": test, "pipeline": pipeline, "error": str(exc)}]
+    cpu = cpu_seconds(server.pid) - cpu_before
+    requests = args.requests * len(rows)
+    return [
+        {
+            "server": name,
+            "test": label,
+            "pipeline": pipeline,
+            "round": round_,
+            "rps": float(row["rps"]),
+            # One run per redis-benchmark call: its CPU is shared by the tests it ran.
+            "cpu_us_per_request": round(cpu * 1e6 / requests, 3),
+            "p50_latency_ms": float(row["p50_latency_ms"]),
+            "p99_latency_ms": float(row["p99_latency_ms"]),
+            "seconds": round(time.monotonic() - started, 2),
+        }
+        for label, row in rows.items()
+    ]
+
+
+def _medians(
+    results: list[dict[str, object]], field: str
+) -> dict[tuple[str, int], dict[str, object]]:
+    """(test label, pipeline) -> {server name: median of field, or "error"}."""
+    values: dict[tuple[str, int], dict[str, list[float]]] = {}
     table: dict[tuple[str, int], dict[str, object]] = {}
     for result in results:
         key = (str(result["test"]).upper(), int(str(result["pipeline"])))
-        table.setdefault(key, {})[str(result["server"])] = result.get("rps", "error")
+        server = str(result["server"])
+        table.setdefault(key, {})
+        if field in result:
+            values.setdefault(key, {}).setdefault(server, []).append(float(str(result[field])))
+        else:
+            table[key].setdefault(server, "error")
+    for key, by_server in values.items():
+        for server, samples in by_server.items():
+            table[key][server] = statistics.median(samples)
     return table
 
 
 def comparison(results: list[dict[str, object]]) -> list[dict[str, object]]:
-    """One row per test and depth: both servers' rps, replkv/redis, and replkv's rps
-    next to its own SET at the same depth (a type should not pay for its structure)."""
-    table = _rps_table(results)
+    """One row per test and depth: both servers' median rps and CPU per request,
+    replkv/redis, and replkv next to its own SET at the same depth (a type should not
+    pay for its structure): by rps, and by CPU (SET's CPU per request over the test's)."""
+    rps = _medians(results, "rps")
+    cpu = _medians(results, "cpu_us_per_request")
     rows = []
-    for (test, pipeline), by_server in table.items():
+    for (test, pipeline), by_server in rps.items():
         redis, replkv = by_server.get("redis"), by_server.get("replkv")
-        own_set = table.get(("SET", pipeline), {}).get("replkv")
+        own_set = rps.get(("SET", pipeline), {}).get("replkv")
+        replkv_cpu = cpu.get((test, pipeline), {}).get("replkv")
+        set_cpu = cpu.get(("SET", pipeline), {}).get("replkv")
         rows.append(
             {
                 "test": test,
@@ -143,6 +188,9 @@ def comparison(results: list[dict[str, object]]) -> list[dict[str, object]]:
                 "replkv": replkv,
                 "ratio": _ratio(replkv, redis),
                 "of_own_set": _ratio(replkv, own_set),
+                "redis_cpu_us": cpu.get((test, pipeline), {}).get("redis"),
+                "replkv_cpu_us": replkv_cpu,
+                "of_own_set_cpu": _ratio(set_cpu, replkv_cpu),
             }
         )
     return rows
@@ -161,20 +209,28 @@ def _cell(value: object) -> str:
 
 
 def print_table(rows: list[dict[str, object]]) -> None:
-    """requests/sec side by side, with replkv/redis and replkv/(replkv SET)."""
+    """Medians side by side: rps, replkv/redis, replkv/(replkv SET) by rps and by CPU."""
     header = (
         f"{'test':<16} {'-P':>3} {'redis rps':>12} {'replkv rps':>12} {'replkv/redis':>13}"
-        f" {'of own SET':>11}"
+        f" {'of own SET':>11} {'redis us/req':>13} {'replkv us/req':>14} {'of SET cpu':>11}"
     )
     print(header)
     print("-" * len(header))
     for row in rows:
-        ratio = "-" if row["ratio"] is None else f"{row['ratio']:.2f}"
-        own = "-" if row["of_own_set"] is None else f"{row['of_own_set']:.2f}"
         print(
             f"{row['test']:<16} {row['pipeline']:>3} {_cell(row['redis']):>12} "
-            f"{_cell(row['replkv']):>12} {ratio:>13} {own:>11}"
+            f"{_cell(row['replkv']):>12} {_fraction(row['ratio']):>13} "
+            f"{_fraction(row['of_own_set']):>11} {_micros(row['redis_cpu_us']):>13} "
+            f"{_micros(row['replkv_cpu_us']):>14} {_fraction(row['of_own_set_cpu']):>11}"
         )
+
+
+def _fraction(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else "-"
+
+
+def _micros(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else "-"
 
 
 def git_commit() -> str:
@@ -217,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         "time": stamp,
         "replkv_is_redis": args.against_redis_twice,
         "options": {
+            "repeat": args.repeat,
             "requests": args.requests,
             "clients": args.clients,
             "pipelines": args.pipeline_depths,
