@@ -26,25 +26,11 @@ from tests.support.processes import (
     start_redis_server,
     start_replkv,
 )
+from tests.support.replication import call, info_field
 from tests.support.resp_client import RawClient, parse_reply, reply_end
 
 WAIT = 10.0
 REPL_TIMEOUT = 2
-
-
-def info_field(port: int, name: str) -> str:
-    with RawClient(port) as client:
-        text = client.call("INFO", "replication").decode()
-        text += client.call("INFO", "stats").decode()
-    for line in text.split("\r\n"):
-        if line.startswith(name + ":"):
-            return line.split(":", 1)[1]
-    raise AssertionError(f"no {name} in INFO")
-
-
-def call(port: int, *args: str | bytes) -> bytes:
-    with RawClient(port) as client:
-        return client.call(*args)
 
 
 def write_load(port: int, prefix: str, count: int, size: int = 20) -> None:

@@ -6,51 +6,16 @@ holds the same data (DEBUG DIGEST) at the same offset."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from twisted.trial.unittest import TestCase
 
 from replkv import errors
 from tests.support.processes import ServerProcess, start_replkv
+from tests.support.replication import call, in_sync, info, wait_for
 from tests.support.resp_client import RawClient
 
-WAIT = 15.0
 # Every node may serve a full sync: at once, not after diskless sync's default 5 s delay.
 DEBUG = ("--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0")
-
-
-def info(port: int, section: str = "replication") -> dict[str, str]:
-    with RawClient(port) as client:
-        text = client.call("INFO", section).decode()
-    return dict(line.split(":", 1) for line in text.split("\r\n") if ":" in line)
-
-
-def call(port: int, *args: str) -> bytes:
-    with RawClient(port) as client:
-        return client.call(*args)
-
-
-def wait_for(condition: Callable[[], bool], what: str, *servers: ServerProcess) -> None:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)  # polling interval; the deadline bounds the wait
-    logs = "\n".join(f"--- {server.name} {server.port}\n{server.log_text()}" for server in servers)
-    raise AssertionError(f"timed out waiting for {what}\n{logs}")
-
-
-def in_sync(master: ServerProcess, *replicas: ServerProcess) -> bool:
-    """Every replica's link is up, at the master's offset, with the master's data."""
-    offset = info(master.port)["master_repl_offset"]
-    digest = call(master.port, "DEBUG", "DIGEST")
-    for replica in replicas:
-        fields = info(replica.port)
-        if fields.get("master_link_status") != "up" or fields["master_repl_offset"] != offset:
-            return False
-        if call(replica.port, "DEBUG", "DIGEST") != digest:
-            return False
-    return True
 
 
 def write_some(port: int, prefix: str, count: int = 50) -> None:

@@ -7,49 +7,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
 
 from twisted.trial.unittest import SkipTest, TestCase
 
-from tests.support.processes import ServerProcess, start_redis_server, start_replkv
+from tests.support.processes import start_redis_server, start_replkv
+from tests.support.replication import WAIT, call, in_sync, info_field, wait_for
 from tests.support.resp_client import RawClient
-
-WAIT = 10.0
-
-
-def info_field(port: int, name: str) -> str:
-    with RawClient(port) as client:
-        text = client.call("INFO", "replication").decode()
-        text += client.call("INFO", "stats").decode()
-    for line in text.split("\r\n"):
-        if line.startswith(name + ":"):
-            return line.split(":", 1)[1]
-    raise AssertionError(f"no {name} in INFO")
-
-
-def call(port: int, *args: str) -> bytes:
-    with RawClient(port) as client:
-        return client.call(*args)
-
-
-def wait_for(condition: Callable[[], bool], what: str, *servers: ServerProcess) -> None:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)  # polling interval; the deadline bounds the wait
-    raise AssertionError(
-        f"timed out waiting for {what}\n" + "\n".join(s.log_text() for s in servers)
-    )
-
-
-def in_sync(master: ServerProcess, replica: ServerProcess) -> bool:
-    offset = info_field(master.port, "master_repl_offset")
-    return (
-        info_field(replica.port, "master_link_status") == "up"
-        and info_field(replica.port, "slave_repl_offset") == offset
-        and call(master.port, "DEBUG", "DIGEST") == call(replica.port, "DEBUG", "DIGEST")
-    )
 
 
 class RedisReplicaOfReplkvTests(TestCase):

@@ -4,54 +4,18 @@ offsets, partial resyncs after a link drop and after a restart, promotion, -READ
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 from twisted.trial.unittest import TestCase
 
 from replkv import errors
 from tests.support.processes import ServerProcess, start_redis_server, start_replkv
+from tests.support.replication import call, in_sync, info_field, wait_for
 from tests.support.resp_client import RawClient
-
-WAIT = 10.0
-
-
-def info_field(port: int, name: str) -> str:
-    with RawClient(port) as client:
-        text = client.call("INFO", "replication").decode()
-        text += client.call("INFO", "stats").decode()
-    for line in text.split("\r\n"):
-        if line.startswith(name + ":"):
-            return line.split(":", 1)[1]
-    raise AssertionError(f"no {name} in INFO")
-
-
-def call(port: int, *args: str) -> bytes:
-    with RawClient(port) as client:
-        return client.call(*args)
-
-
-def wait_for(condition: Callable[[], bool], what: str, server: ServerProcess | None = None) -> None:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)  # polling interval; the deadline bounds the wait
-    raise AssertionError(f"timed out waiting for {what}\n" + (server.log_text() if server else ""))
 
 
 class ReplicaOfRedisTests(TestCase):
     def start_master(self) -> ServerProcess:
         return start_redis_server(
             self, "--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0"
-        )
-
-    def in_sync(self, master: ServerProcess, replica: ServerProcess) -> bool:
-        offset = info_field(master.port, "master_repl_offset")
-        return (
-            info_field(replica.port, "master_link_status") == "up"
-            and info_field(replica.port, "slave_repl_offset") == offset
-            and call(master.port, "DEBUG", "DIGEST") == call(replica.port, "DEBUG", "DIGEST")
         )
 
     def test_sync_stream_partial_resync_and_promotion(self) -> None:
@@ -74,7 +38,7 @@ class ReplicaOfRedisTests(TestCase):
             self, "--enable-debug-command", "yes", "--replicaof", f"127.0.0.1:{m}"
         )
         r = replica.port
-        wait_for(lambda: self.in_sync(master, replica), "the full sync", replica)
+        wait_for(lambda: in_sync(master, replica), "the full sync", replica)
         # The live stream: MULTI/EXEC, expiries, SELECT, SPOP, FLUSHALL.
         with RawClient(m) as client:
             client.pipeline(
@@ -84,7 +48,7 @@ class ReplicaOfRedisTests(TestCase):
                     ["SPOP", "set"], ["INCRBYFLOAT", "f", "1.5"],
                 ]
             )  # fmt: skip
-        wait_for(lambda: self.in_sync(master, replica), "the stream", replica)
+        wait_for(lambda: in_sync(master, replica), "the stream", replica)
         self.assertEqual(
             call(r, "SET", "x", "1"), b"-READONLY You can't write against a read only replica.\r\n"
         )
@@ -92,7 +56,7 @@ class ReplicaOfRedisTests(TestCase):
         call(m, "CONFIG", "SET", "repl-ping-replica-period", "1")
         before = int(info_field(m, "master_repl_offset"))
         wait_for(lambda: int(info_field(m, "master_repl_offset")) > before, "a ping")
-        wait_for(lambda: self.in_sync(master, replica), "the pings", replica)
+        wait_for(lambda: in_sync(master, replica), "the pings", replica)
         # A dropped link continues with +CONTINUE, from either side.
         partial = int(info_field(m, "sync_partial_ok"))
         call(r, "CLIENT", "KILL", "TYPE", "master")
@@ -102,7 +66,7 @@ class ReplicaOfRedisTests(TestCase):
         wait_for(lambda: int(info_field(m, "sync_partial_ok")) == partial + 2, "PSYNC", replica)
         call(m, "FLUSHALL")
         call(m, "SET", "after", "flush")
-        wait_for(lambda: self.in_sync(master, replica), "the partial resyncs", replica)
+        wait_for(lambda: in_sync(master, replica), "the partial resyncs", replica)
         self.assertEqual(info_field(m, "sync_full"), "1")
         # Promotion: a new history, the old one kept as replid2.
         old_id = info_field(m, "master_replid")
@@ -124,9 +88,9 @@ class ReplicaOfRedisTests(TestCase):
             "--appendonly", "yes",
             "--replica-serve-stale-data", "no",
         )  # fmt: skip
-        wait_for(lambda: self.in_sync(master, replica), "the full sync", replica)
+        wait_for(lambda: in_sync(master, replica), "the full sync", replica)
         call(m, "SET", "k2", "v2")
-        wait_for(lambda: self.in_sync(master, replica), "the stream", replica)
+        wait_for(lambda: in_sync(master, replica), "the stream", replica)
         # Restart on the same directory: PSYNC <replid> <offset+1> → +CONTINUE.
         data = replica.workdir / "data"
         replica.kill()
@@ -139,7 +103,7 @@ class ReplicaOfRedisTests(TestCase):
             "--appendonly", "yes",
             "--replica-serve-stale-data", "no",
         )  # fmt: skip
-        wait_for(lambda: self.in_sync(master, again), "the restarted replica", again)
+        wait_for(lambda: in_sync(master, again), "the restarted replica", again)
         self.assertEqual(info_field(m, "sync_full"), "1")
         self.assertEqual(info_field(m, "sync_partial_ok"), "1")
         # The master goes away: -MASTERDOWN for data commands.
