@@ -9,7 +9,7 @@ import time
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests.support.processes import start_redis_server, start_replkv
+from tests.support.processes import ServerProcess, start_redis_server, start_replkv
 from tests.support.resp_client import RawClient
 
 WAIT = 10.0
@@ -21,8 +21,8 @@ CLOSED_LINE = "scheduled to be closed ASAP for overcoming of output buffer limit
 class SlowSubscriberMixin:
     start = staticmethod(start_replkv)
 
-    def test_subscriber_that_never_reads_is_closed(self) -> None:
-        server = self.start(self, "--client-output-buffer-limit", "pubsub 1mb 0 0")
+    def silent_subscriber(self, server: ServerProcess) -> RawClient:
+        """Subscribe a connection that never reads to channel c; return a publisher."""
         subscriber = socket.socket()
         subscriber.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         subscriber.connect(("127.0.0.1", server.port))
@@ -33,6 +33,12 @@ class SlowSubscriberMixin:
         deadline = time.monotonic() + WAIT
         while publisher.call("PUBSUB", "NUMSUB", "c") != b"*2\r\n$1\r\nc\r\n:1\r\n":
             self.assertLess(time.monotonic(), deadline, "the subscriber never subscribed")
+        return publisher
+
+    def test_subscriber_that_never_reads_is_closed(self) -> None:
+        server = self.start(self, "--client-output-buffer-limit", "pubsub 1mb 0 0")
+        publisher = self.silent_subscriber(server)
+        deadline = time.monotonic() + WAIT
         published = 0
         receivers = b":1\r\n"
         while receivers == b":1\r\n":
@@ -49,16 +55,7 @@ class SlowSubscriberMixin:
 
     def test_unsent_output_shows_in_client_list(self) -> None:
         server = self.start(self, "--client-output-buffer-limit", "pubsub 0 0 0")
-        subscriber = socket.socket()
-        subscriber.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        subscriber.connect(("127.0.0.1", server.port))
-        self.addCleanup(subscriber.close)
-        subscriber.sendall(b"SUBSCRIBE c\r\n")
-        publisher = RawClient(server.port, timeout=WAIT)
-        self.addCleanup(publisher.close)
-        deadline = time.monotonic() + WAIT
-        while publisher.call("PUBSUB", "NUMSUB", "c") != b"*2\r\n$1\r\nc\r\n:1\r\n":
-            self.assertLess(time.monotonic(), deadline, "the subscriber never subscribed")
+        publisher = self.silent_subscriber(server)
         for _ in range(64):  # 4 MB: more than the socket buffers hold
             self.assertEqual(publisher.call("PUBLISH", "c", MESSAGE), b":1\r\n")
         line = publisher.call("CLIENT", "LIST", "TYPE", "pubsub").split(b"\r\n")[1].decode()
