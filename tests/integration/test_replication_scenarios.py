@@ -57,6 +57,23 @@ class ReplicationScenarioTests(TestCase):
         stats = info(master.port, "stats")
         self.assertEqual((stats["sync_full"], stats["sync_partial_ok"]), ("1", "1"))
 
+    def test_full_sync_ships_the_snapshot_on_disk_without_forking(self) -> None:
+        master = self.start_master("--appendonly", "yes")
+        write_some(master.port, "a")
+        self.assertEqual(call(master.port, "SAVE"), b"+OK\r\n")
+        write_some(master.port, "b")  # after the snapshot: sent from the log
+        replica = self.start_replica(master)
+        wait_for(lambda: in_sync(master, replica), "the full sync", master, replica)
+        self.assertEqual(info(master.port, "stats")["total_forks"], "0")
+        self.assertIn("no BGSAVE needed", master.log_text())
+
+    def test_full_sync_without_a_snapshot_forks_once(self) -> None:
+        master = self.start_master()
+        write_some(master.port, "a")
+        replica = self.start_replica(master)
+        wait_for(lambda: in_sync(master, replica), "the full sync", master, replica)
+        self.assertEqual(info(master.port, "stats")["total_forks"], "1")
+
     def test_master_killed_and_restarted(self) -> None:
         durable = ("--appendonly", "yes", "--appendfsync", "always")
         master = self.start_master(*durable)

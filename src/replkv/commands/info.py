@@ -251,7 +251,7 @@ def _stats_section(server: Server) -> Fields:
         ("pubsub_patterns", len(server.pubsub.patterns)),
         ("pubsubshard_channels", len(server.pubsub.shard_channels)),
         ("latest_fork_usec", server.saves.latest_fork_usec),
-        ("total_forks", 0),
+        ("total_forks", server.saves.total_forks),
         ("migrate_cached_sockets", 0),
         ("slave_expires_tracked_keys", 0),
         ("active_defrag_hits", 0),

@@ -173,24 +173,11 @@ class Snapshots:
         state.dirty_at_fork = state.dirty
         state.last_bgsave_try = self.now()
         aux = snapshot_aux(self.server)
-        state.offset_at_fork = int(aux[b"repl-offset"])
-        started = time.monotonic_ns()
-        try:
-            pid = os.fork()
-        except OSError as exc:
+        pid = self._fork(aux, lambda: write_snapshot(self.server, aux))
+        if pid is None:
             state.last_bgsave_ok = False
-            log.error("Can't save in background: fork: {error}", error=exc)
             return False
-        if pid == 0:  # the child: write, then leave without running any parent code
-            code = 1
-            try:
-                write_snapshot(self.server, aux)
-                code = 0
-            finally:
-                os._exit(code)
-        state.latest_fork_usec = (time.monotonic_ns() - started) // 1000
-        state.child_pid = pid
-        state.child_started = self.now()
+        state.child_target = "disk"
         state.scheduled = False
         log.info("Background saving started by pid {pid}", pid=pid)
         return True
@@ -199,8 +186,18 @@ class Snapshots:
         """rdbSaveToSlavesSockets(): fork a child that runs write(aux) (the snapshot into a
         pipe to replicas) and exits. It counts as a BGSAVE in progress, but saves nothing:
         its end only reaches child_done_hooks. Returns the child's pid, or None."""
-        state = self.state
         aux = snapshot_aux(self.server)
+        pid = self._fork(aux, lambda: write(aux))
+        if pid is None:
+            return None
+        self.state.child_target = "socket"
+        log.info("Background RDB transfer started by pid {pid}", pid=pid)
+        return pid
+
+    def _fork(self, aux: dict[bytes, bytes], work: Callable[[], None]) -> int | None:
+        """Fork a child that runs work() and exits (0 if it returned); the child's pid,
+        or None if fork failed. The snapshot it writes covers aux's repl-offset."""
+        state = self.state
         state.offset_at_fork = int(aux[b"repl-offset"])
         started = time.monotonic_ns()
         try:
@@ -208,18 +205,17 @@ class Snapshots:
         except OSError as exc:
             log.error("Can't save in background: fork: {error}", error=exc)
             return None
-        if pid == 0:  # the child: write, then leave without running any parent code
+        if pid == 0:  # the child: work, then leave without running any parent code
             code = 1
             try:
-                write(aux)
+                work()
                 code = 0
             finally:
                 os._exit(code)
         state.latest_fork_usec = (time.monotonic_ns() - started) // 1000
+        state.total_forks += 1
         state.child_pid = pid
-        state.child_target = "socket"
         state.child_started = self.now()
-        log.info("Background RDB transfer started by pid {pid}", pid=pid)
         return pid
 
     def check_child(self) -> None:

@@ -25,6 +25,7 @@ class SaveState:
     last_bgsave_seconds: int = -1
     saves: int = 0
     latest_fork_usec: int = 0
+    total_forks: int = 0  # INFO stats
     # rdbLoad()'s counters for INFO persistence.
     last_load_keys_loaded: int = 0
     last_load_keys_expired: int = 0
