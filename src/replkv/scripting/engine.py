@@ -43,6 +43,10 @@ SHEBANG_FLAGS = {
     b"allow-cross-slot-keys": FLAG_ALLOW_CROSS_SLOT,
 }
 
+# Commands Redis 7.0 flags MAY_REPLICATE that scripts may call (COMMAND INFO hides the
+# flag): read-only scripts refuse them as writes.
+MAY_REPLICATE = frozenset(["publish", "spublish", "pfcount"])
+
 NOSCRIPT = b"-NOSCRIPT No matching script. Please use EVAL.\r\n"
 RO_WITH_WRITE_FLAG = errors.err("Can not execute a script with write flag using *_ro command.")
 SCRIPT_ON_READONLY_REPLICA = b"-READONLY Can not run script with write flag on readonly replica\r\n"
@@ -299,7 +303,7 @@ class ScriptEngine:
             return b"Wrong number of args calling Redis command from script"
         if "noscript" in cmd.flags:
             return b"This Redis command is not allowed from script"
-        if run.read_only and (cmd.is_write or "may_replicate" in cmd.flags):
+        if run.read_only and (cmd.is_write or cmd.name in MAY_REPLICATE):
             return b"Write commands are not allowed from read-only scripts."
         if not cmd.is_write or run.write_dirty:
             return None

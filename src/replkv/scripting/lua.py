@@ -101,7 +101,7 @@ local function rawget_(t, k)
 end
 local function rawset_(t, k, v)
   if real_of[t] then
-    error('Attempt to modify a readonly table', 2)
+    error('Attempt to modify a readonly table', 0)  -- raised in C by Redis: no position
   end
   return rawset(t, k, v)
 end
@@ -129,9 +129,18 @@ as_error = function(e)
   end
   return e
 end
+-- script_lua.c: luaRedisPcall(): an error table comes back as its err string.
 local function pcall_result(ok, ...)
   if ok then return ok, ... end
-  return false, as_error((...))
+  local e = as_error((...))
+  if type(e) == 'table' then
+    local message = e.err
+    local kind = type(message)
+    if kind == 'string' or kind == 'number' then
+      e = message
+    end
+  end
+  return false, e
 end
 local function pcall_(f, ...)
   return pcall_result(pcall(f, ...))
