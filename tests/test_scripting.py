@@ -35,7 +35,9 @@ class EffectsTests(SynchronousTestCase):
         self.assertEqual(self.h.events(), [])
 
     def test_failed_script_keeps_its_writes_on_the_log(self) -> None:
-        reply = self.h("eval", "redis.call('set', 'a', 1) redis.call('rpush', 'l', 1) error('x')", 0)
+        reply = self.h(
+            "eval", "redis.call('set', 'a', 1) redis.call('rpush', 'l', 1) error('x')", 0
+        )
         assert reply is not None
         self.assertTrue(reply.startswith(b"-ERR user_script:1: x script: "))
         self.assertEqual(

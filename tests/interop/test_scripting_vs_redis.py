@@ -53,7 +53,8 @@ RETURNS = (
     "return redis.REDIS_VERSION",
     "return redis.REDIS_VERSION_NUM",
     "return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING}",
-    "return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL}",
+    "return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA,"
+    " redis.REPL_ALL}",
     "return _VERSION",
     "return type(loadstring)",
     "return loadstring('return 7')()",
@@ -277,7 +278,7 @@ class ScriptingVsRedis(DifferentialCase, SynchronousTestCase):
                 "#!python\nreturn 1",
                 "#! lua\nreturn 1",
                 "#!\nreturn 1",
-                "#!lua \"unbalanced\nreturn 1",
+                '#!lua "unbalanced\nreturn 1',
                 "#lua\nreturn 1",
             )
         )
@@ -300,7 +301,8 @@ class ScriptingVsRedis(DifferentialCase, SynchronousTestCase):
         self.assertSameReplies(
             evals(
                 "redis.call('set', KEYS[1], 'v') redis.call('rpush', KEYS[2], 'x') return 1",
-                "redis.call('select', 3) redis.call('set', 'in3', 1) return redis.call('get', 'in3')",
+                "redis.call('select', 3) redis.call('set', 'in3', 1)"
+                " return redis.call('get', 'in3')",
             )
             + [
                 ["GET", "k1"],
