@@ -49,7 +49,6 @@ MAY_REPLICATE = frozenset(["publish", "spublish", "pfcount"])
 
 NOSCRIPT = b"-NOSCRIPT No matching script. Please use EVAL.\r\n"
 RO_WITH_WRITE_FLAG = errors.err("Can not execute a script with write flag using *_ro command.")
-SCRIPT_ON_READONLY_REPLICA = b"-READONLY Can not run script with write flag on readonly replica\r\n"
 
 _LOG_LEVELS = (LogLevel.debug, LogLevel.info, LogLevel.info, LogLevel.warn)
 _VERBOSITY = {"debug": 0, "verbose": 1, "notice": 2, "warning": 3, "nothing": 4}
@@ -194,17 +193,29 @@ class ScriptEngine:
     # -- running -----------------------------------------------------------------------
 
     def refusal(self, caller: Client, script: Script, read_only: bool) -> bytes | None:
-        """script.c: scriptPrepareForRun()'s checks (a replica, *_RO, min-replicas)."""
-        if script.flags & FLAG_EVAL_COMPAT_MODE:
-            return None
-        link = self.server.master_link
-        if script.flags & FLAG_NO_WRITES:
-            return None
-        if link is not None and self.server.config.replica_read_only and not caller.is_master_link:
-            return SCRIPT_ON_READONLY_REPLICA
-        if read_only:
+        """The checks before a script runs: processCommand()'s, with the command flags a
+        shebang gives (eval.c: evalGetCommandFlags()), then scriptPrepareForRun()'s."""
+        server = self.server
+        link = server.master_link
+        obey = caller.is_master_link
+        compat = script.flags & FLAG_EVAL_COMPAT_MODE
+        writes = not compat and not script.flags & FLAG_NO_WRITES
+        if writes and not obey:
+            if server.write_refusal is not None:
+                return server.write_refusal
+            if link is not None and server.config.replica_read_only:
+                return errors.READONLY
+        if (
+            link is not None
+            and not obey
+            and link.state != "connected"
+            and not server.config.replica_serve_stale_data
+            and (compat or not script.flags & FLAG_ALLOW_STALE)
+        ):
+            return errors.MASTERDOWN
+        if writes and read_only:
             return RO_WITH_WRITE_FLAG
-        return self.server.write_refusal
+        return None
 
     def run(
         self, caller: Client, script: Script, keys: list[bytes], args: list[bytes], ro: bool
