@@ -48,6 +48,8 @@ class Client:
         self.monitor = False
         self.no_evict = False  # CLIENT NO-EVICT
         self.is_master_link = False
+        # CLIENT_DENY_BLOCKING: the client scripts run commands as never blocks.
+        self.deny_blocking = False
         self.closing = False
         # The command CLIENT PAUSE holds back, if any: the client counts as blocked.
         self.paused_argv: list[bytes] | None = None

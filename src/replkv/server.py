@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from replkv.config import Config
     from replkv.persistence.recovery import LoadingProgress
     from replkv.replication.replica import ReplicaLink
+    from replkv.scripting.engine import ScriptEngine
 
 # Commands that run at once inside MULTI instead of being queued (multi.c).
 _NOT_QUEUED = frozenset([b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"])
@@ -101,6 +102,8 @@ class Server:
         self.write_refusal: bytes | None = None
         # The replicas attached to us (replication.c's master side).
         self.replicas = Replicas(self)
+        # The EVAL scripting engine, created by the first command that needs it.
+        self.scripting: ScriptEngine | None = None
         # Read on every command: one attribute each, not a chain.
         self._dispatch = self.commands.any_case
         self._monitors = self.clients.monitors  # the registry's list, never replaced

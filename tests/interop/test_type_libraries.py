@@ -362,7 +362,7 @@ class LibraryScenarios:
 
 class TypeLibrariesReplkvTests(LibraryScenarios, SynchronousTestCase):
     launch = staticmethod(launch_replkv)
-    lacks_lua = True
+    lacks_lua = False
 
 
 class TypeLibrariesRedisServerTests(LibraryScenarios, SynchronousTestCase):

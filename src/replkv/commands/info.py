@@ -100,6 +100,11 @@ def _memory_section(server: Server) -> Fields:
     system = _total_system_memory()
     maxmemory = server.config.maxmemory
     backlog = server.log.end_offset - server.log.start_offset
+    scripting = server.scripting
+    # Redis's empty Lua VM takes 31 KiB (used_memory_lua before any script).
+    lua_memory = scripting.lua.memory() if scripting is not None else 31744
+    scripts_memory = scripting.memory() if scripting is not None else 0
+    cached_scripts = len(scripting.scripts) if scripting is not None else 0
     return [
         ("used_memory", used),
         ("used_memory_human", bytes_to_human(used)),
@@ -117,19 +122,19 @@ def _memory_section(server: Server) -> Fields:
         ("allocator_resident", rss),
         ("total_system_memory", system),
         ("total_system_memory_human", bytes_to_human(system)),
-        ("used_memory_lua", 0),
-        ("used_memory_vm_eval", 0),
-        ("used_memory_lua_human", "0B"),
-        ("used_memory_scripts_eval", 0),
-        ("number_of_cached_scripts", 0),
+        ("used_memory_lua", lua_memory),
+        ("used_memory_vm_eval", lua_memory),
+        ("used_memory_lua_human", bytes_to_human(lua_memory)),
+        ("used_memory_scripts_eval", scripts_memory),
+        ("number_of_cached_scripts", cached_scripts),
         ("number_of_functions", 0),
         ("number_of_libraries", 0),
         ("used_memory_vm_functions", 0),
-        ("used_memory_vm_total", 0),
-        ("used_memory_vm_total_human", "0B"),
+        ("used_memory_vm_total", lua_memory),
+        ("used_memory_vm_total_human", bytes_to_human(lua_memory)),
         ("used_memory_functions", 0),
-        ("used_memory_scripts", 0),
-        ("used_memory_scripts_human", "0B"),
+        ("used_memory_scripts", scripts_memory),
+        ("used_memory_scripts_human", bytes_to_human(scripts_memory)),
         ("maxmemory", maxmemory),
         ("maxmemory_human", bytes_to_human(maxmemory)),
         ("maxmemory_policy", server.config.maxmemory_policy),

@@ -202,6 +202,10 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "zremrangebyrank": (("RW", "delete"),),
     "zremrangebyscore": (("RW", "delete"),),
     "zunionstore": (OW_UPDATE, ("RO", "access")),
+    "eval": (RW_ACCESS_UPDATE,),
+    "evalsha": (RW_ACCESS_UPDATE,),
+    "eval_ro": (("RO", "access"),),
+    "evalsha_ro": (("RO", "access"),),
 }
 # Commands whose keys follow a numkeys argument: their last key spec is Redis's
 # "keynum" find_keys, as (begin_search index, keynumidx, firstkey, keystep); any
@@ -219,6 +223,10 @@ KEYNUM_SPECS: dict[str, tuple[int, int, int, int]] = {
     "zmpop": (1, 0, 1, 1),
     "zunion": (1, 0, 1, 1),
     "zunionstore": (2, 0, 1, 1),
+    "eval": (2, 0, 1, 1),
+    "evalsha": (2, 0, 1, 1),
+    "eval_ro": (2, 0, 1, 1),
+    "evalsha_ro": (2, 0, 1, 1),
 }
 # Key specs of begin_search/find_keys type "unknown" that follow a command's others,
 # as (notes, flags): keys an argument names only at run time (SORT's BY, GET, STORE).
@@ -237,6 +245,8 @@ UNKNOWN_KEY_SPECS: dict[str, tuple[tuple[bytes, tuple[str, ...]], ...]] = {
     "sort_ro": (_SORT_BY_GET,),
 }
 KEY_SPEC_NOTES = {
+    "eval": b"We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
+    "eval_ro": b"We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
     "getex": b"RW and UPDATE because it changes the TTL",
     "set": b"RW and ACCESS due to the optional `GET` argument",
 }
@@ -314,8 +324,11 @@ def _known_key_specs(cmd: Command, resp: int) -> bytes:
             for flags, (first, last) in zip(specs, ranges, strict=False)
         ]
         begin, keynumidx, firstkey, keystep = keynum
+        if notes is not None and not range_count:  # EVAL's one spec carries the notes
+            parts += [reply.map_header(4, resp), reply.bulk(b"notes"), reply.bulk(notes)]
+        else:
+            parts.append(reply.map_header(3, resp))
         parts += [
-            reply.map_header(3, resp),
             reply.bulk(b"flags"),
             reply.set_header(len(specs[-1]), resp),
             *[reply.simple(flag) for flag in specs[-1]],

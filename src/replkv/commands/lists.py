@@ -518,7 +518,7 @@ def rpoplpush(client: Client, argv: list[bytes]) -> bytes:
 
 def _may_block(client: Client) -> bool:
     """CLIENT_DENY_BLOCKING: inside MULTI/EXEC, or the master's stream, never block."""
-    return client.multi is None and not client.is_master_link
+    return client.multi is None and not client.is_master_link and not client.deny_blocking
 
 
 def _serve_pop(where: int, count: int) -> Any:

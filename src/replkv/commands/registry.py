@@ -41,6 +41,7 @@ FAMILIES = (
     "dump",
     "replica",
     "replication",
+    "scripting",
 )
 
 

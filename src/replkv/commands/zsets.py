@@ -747,7 +747,7 @@ def zmpop(client: Client, argv: list[bytes]) -> bytes:
 
 def _may_block(client: Client) -> bool:
     """CLIENT_DENY_BLOCKING: inside MULTI/EXEC, or the master's stream, never block."""
-    return client.multi is None and not client.is_master_link
+    return client.multi is None and not client.is_master_link and not client.deny_blocking
 
 
 def _blocking_pop_now(client: Client, key: bytes, zs: ZSet, from_max: bool, count: int) -> bytes:

@@ -1,0 +1,1 @@
+"""Lua scripting: EVAL and the SCRIPT commands (eval.c, script.c, script_lua.c)."""

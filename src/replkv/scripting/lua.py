@@ -1,0 +1,275 @@
+"""The Lua 5.1 state and Redis's sandbox in it (script_lua.c, eval.c: scriptingInit()).
+
+This is the one module that touches lupa, which has no type stubs: everything else
+sees `LuaState` and plain Python values (bytes, int, float, bool, None) or opaque
+`LuaTable` handles.
+
+The sandbox follows Redis 7.0: the libraries it loads (base, table, string, math, and
+cjson, cmsgpack, bit, struct from `replkv.scripting.libraries` when present), without
+print, dofile, loadfile, os, io, package, require, module, setfenv, getfenv, newproxy
+and debug. Redis makes the globals and every library table read-only inside its Lua
+VM; stock Lua cannot, so scripts run with a read-only proxy as their environment and
+read-only proxies in place of the library tables: reading a missing global raises
+"Script attempted to access nonexistent global variable", writing raises "Attempt to
+modify a readonly table". pairs/next/ipairs/rawget/rawset see through the proxies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from lupa import lua51  # type: ignore[import-untyped]
+
+LuaTable = Any  # a lupa table handle: index it with bytes or ints
+
+# Chunk name of our own Lua code: the error handler skips its frames, so errors point
+# at the user's script as Redis's do.
+INTERNAL_CHUNK = "@replkv"
+
+_BOOT = r"""
+local py = ...
+local G = _G
+local dbg = debug
+local rawget, rawset, next, type, error, tostring, setmetatable, setfenv, pcall, xpcall =
+    rawget, rawset, next, type, error, tostring, setmetatable, setfenv, pcall, xpcall
+local loadstring, load, ipairs, select = loadstring, load, ipairs, select
+
+local as_error
+-- The error handler (eval.c: __redis__err__handler): a table error, with the user
+-- script's source and line.
+local function err_handler(err)
+  local level = 2
+  local i = dbg.getinfo(level, 'nSl')
+  while i and (i.what == 'C' or i.source == '@replkv') do
+    level = level + 1
+    i = dbg.getinfo(level, 'nSl')
+  end
+  err = as_error(err)
+  if type(err) ~= 'table' then
+    err = {err = 'ERR ' .. tostring(err)}
+  end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end
+  return err
+end
+
+local real_of = setmetatable({}, {__mode = 'k'})
+
+local function readonly_error()
+  error('Attempt to modify a readonly table', 3)
+end
+
+local function protect(t)
+  local proxy = {}
+  real_of[proxy] = t
+  return setmetatable(proxy, {__index = t, __newindex = function() readonly_error() end,
+                              __metatable = false})
+end
+
+local function real(t)
+  return real_of[t] or t
+end
+
+local env = {}
+real_of[env] = G
+setmetatable(env, {
+  __index = function(_, name)
+    local value = rawget(G, name)
+    if value == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 2)
+    end
+    return value
+  end,
+  __newindex = function() readonly_error() end,
+  __metatable = false,
+})
+
+local function pairs_(t)
+  return next, real(t), nil
+end
+local function next_(t, k)
+  return next(real(t), k)
+end
+local function ipairs_(t)
+  return ipairs(real(t))
+end
+local function rawget_(t, k)
+  return rawget(real(t), k)
+end
+local function rawset_(t, k, v)
+  if real_of[t] then
+    error('Attempt to modify a readonly table', 0)  -- raised in C by Redis: no position
+  end
+  return rawset(t, k, v)
+end
+local function with_env(f, ...)
+  if f then
+    setfenv(f, env)
+  end
+  return f, ...
+end
+local function loadstring_(s, name)
+  return with_env(loadstring(s, name))
+end
+local function load_(f, name)
+  return with_env(load(f, name))
+end
+
+-- redis.*: the functions that may raise are Python callables (C functions to Lua, so a
+-- `return redis.call(...)` keeps the script's frame for the error's line, as in Redis).
+-- They raise a Python exception; take_error() hands over the error table it stands for.
+local take_error = py.take_error
+as_error = function(e)
+  if type(e) == 'userdata' then
+    local t = take_error()
+    if t then return t end
+  end
+  return e
+end
+-- script_lua.c: luaRedisPcall(): an error table comes back as its err string.
+local function pcall_result(ok, ...)
+  if ok then return ok, ... end
+  local e = as_error((...))
+  if type(e) == 'table' then
+    local message = e.err
+    local kind = type(message)
+    if kind == 'string' or kind == 'number' then
+      e = message
+    end
+  end
+  return false, e
+end
+local function pcall_(f, ...)
+  return pcall_result(pcall(f, ...))
+end
+local function xpcall_(f, handler)
+  return xpcall(f, function(e) return handler(as_error(e)) end)
+end
+local redis = {}
+redis.call = py.call
+redis.pcall = py.pcall
+redis.log = py.log
+redis.setresp = py.setresp
+redis.set_repl = py.set_repl
+redis.sha1hex = py.sha1hex
+redis.acl_check_cmd = py.acl_check_cmd
+redis.error_reply = function(...)
+  local e = py.error_reply(...)
+  return e
+end
+redis.status_reply = function(...)
+  if select('#', ...) ~= 1 or type((...)) ~= 'string' then
+    return py.error_table('wrong number or type of arguments')
+  end
+  return {ok = (...)}
+end
+redis.replicate_commands = function() return true end
+redis.breakpoint = function() return false end
+redis.debug = function() end
+redis.LOG_DEBUG = 0
+redis.LOG_VERBOSE = 1
+redis.LOG_NOTICE = 2
+redis.LOG_WARNING = 3
+redis.REPL_NONE = 0
+redis.REPL_AOF = 1
+redis.REPL_SLAVE = 2
+redis.REPL_REPLICA = 2
+redis.REPL_ALL = 3
+redis.REDIS_VERSION = py.version
+redis.REDIS_VERSION_NUM = py.version_num
+
+local function run(f)
+  return xpcall(f, err_handler)
+end
+
+local function compile(body)
+  local f, e = loadstring(body, '@user_script')
+  if f then setfenv(f, env) end
+  return f, e
+end
+
+local function finish(libraries)
+  for _, name in ipairs({'print', 'dofile', 'loadfile', 'os', 'io', 'package', 'require',
+                         'module', 'setfenv', 'getfenv', 'newproxy', 'debug', 'python'}) do
+    rawset(G, name, nil)
+  end
+  rawset(G, 'redis', redis)
+  rawset(G, '__redis__err__handler', err_handler)
+  rawset(G, 'pairs', pairs_)
+  rawset(G, 'next', next_)
+  rawset(G, 'ipairs', ipairs_)
+  rawset(G, 'rawget', rawget_)
+  rawset(G, 'rawset', rawset_)
+  rawset(G, 'loadstring', loadstring_)
+  rawset(G, 'load', load_)
+  rawset(G, 'pcall', pcall_)
+  rawset(G, 'xpcall', xpcall_)
+  for name, value in next, G do
+    if type(value) == 'table' and name ~= '_G' then
+      rawset(G, name, protect(value))
+    end
+  end
+  rawset(G, '_G', env)
+end
+
+local function set_arrays(keys, argv)
+  rawset(G, 'KEYS', keys)
+  rawset(G, 'ARGV', argv)
+end
+
+return run, compile, finish, set_arrays
+"""
+
+
+class LuaState:
+    """One Lua 5.1 interpreter with Redis's sandbox and `redis` table."""
+
+    def __init__(self, callbacks: dict[str, Any], install_libraries: Callable[[Any], None]) -> None:
+        self.runtime = lua51.LuaRuntime(
+            encoding=None,
+            unpack_returned_tuples=True,
+            register_eval=False,
+            register_builtins=False,
+        )
+        lua = self.runtime
+        boot = lua.globals().loadstring(_BOOT.encode(), INTERNAL_CHUNK.encode())
+        py = lua.table_from({k.encode(): v for k, v in callbacks.items()})
+        self._run, self._compile, finish, self._set_arrays = boot(py)
+        install_libraries(lua)
+        finish(None)
+        self._new_table = lua.table
+
+    def compile(self, body: bytes) -> tuple[Any, bytes | None]:
+        """The script's body as a Lua function, or None and the compiler's message."""
+        function, message = self._compile(body)
+        return function, message
+
+    def run(self, function: Any, keys: list[bytes], argv: list[bytes]) -> tuple[bool, Any]:
+        """Call function with KEYS and ARGV set; (True, result) or (False, error table)."""
+        lua = self.runtime
+        self._set_arrays(lua.table_from(keys), lua.table_from(argv))
+        outcome = self._run(function)
+        if type(outcome) is tuple:
+            return bool(outcome[0]), outcome[1]
+        return bool(outcome), None
+
+    def table(self, *items: Any, **fields: Any) -> LuaTable:
+        """A new Lua table: items at 1..n."""
+        return self._new_table(*items)
+
+    def table_from(self, items: list[Any] | dict[Any, Any]) -> LuaTable:
+        """A new Lua table from a list (1..n) or a dict."""
+        return self.runtime.table_from(items)
+
+    def memory(self) -> int:
+        """Bytes the Lua heap uses (lua_gc(LUA_GCCOUNT) * 1024)."""
+        return int(self.runtime.eval("collectgarbage('count')") * 1024)
+
+
+def lua_type(value: Any) -> str | None:
+    """'table', 'function', … for a Lua object handed to Python, None for Python values."""
+    kind = lua51.lua_type(value)
+    return kind if kind is None else str(kind)
