@@ -1,0 +1,1 @@
+"""Lua scripting: EVAL, EVALSHA, SCRIPT and FUNCTION, run in a sandboxed Lua 5.1."""

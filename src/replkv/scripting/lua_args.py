@@ -1,0 +1,85 @@
+"""Argument checks for the Lua libraries, with the error texts of Lua 5.1's lauxlib.
+
+The libraries Redis embeds are C functions: a bad argument raises
+`bad argument #N to 'name' (...)` with no position prefix, where `name` is how the
+caller reached the function (`luaL_argerror`). Our libraries are Lua functions, so
+these helpers rebuild the same message from `debug.getinfo` and raise it at level 0.
+"""
+
+# A chunk run once per runtime; it returns the helper table handed to every library
+# chunk. `debug.getinfo` is captured here so a sandbox that later hides `debug` does not
+# change the messages.
+ARGS_LUA = r"""
+local getinfo, error, type, select, tonumber, tostring, pairs, setmetatable =
+    debug.getinfo, error, type, select, tonumber, tostring, pairs, setmetatable
+local floor, ceil = math.floor, math.ceil
+
+local A = {names = setmetatable({}, {__mode = "k"})}
+
+-- Remember each function's name in a library table, for argerror.
+function A.register(library)
+  for name, value in pairs(library) do
+    if type(value) == "function" then A.names[value] = name end
+  end
+  return library
+end
+
+-- level: the library function's stack level as seen from the caller of argerror.
+function A.argerror(level, narg, extramsg)
+  local ar = getinfo(level + 1, "nf")
+  local name = ar and ar.name
+  if ar and name == nil then
+    -- A C function reached through a tail call keeps the name of its call site; ours
+    -- loses its frame, so use the name the library gave it.
+    local up = getinfo(level + 2, "S")
+    if up and up.what == "tail" then name = A.names[ar.func] end
+  end
+  if ar and ar.namewhat == "method" then
+    narg = narg - 1
+    if narg == 0 then
+      error("calling '" .. tostring(name) .. "' on bad self (" .. extramsg .. ")", 0)
+    end
+  end
+  if name == nil then name = "?" end
+  error("bad argument #" .. narg .. " to '" .. name .. "' (" .. extramsg .. ")", 0)
+end
+
+-- The type name luaL_typename gives: "no value" for an absent argument.
+function A.typename(n, narg, ...)
+  if narg > n then return "no value" end
+  return type((select(narg, ...)))
+end
+
+function A.typeerror(level, narg, tname, n, ...)
+  A.argerror(level + 1, narg, tname .. " expected, got " .. A.typename(n, narg, ...))
+end
+
+-- luaL_checknumber: numbers, and strings that convert.
+function A.checknumber(level, narg, n, ...)
+  local v = select(narg, ...)
+  local num = tonumber(v)
+  if narg > n or num == nil or (type(v) ~= "number" and type(v) ~= "string") then
+    A.typeerror(level + 1, narg, "number", n, ...)
+  end
+  return num
+end
+
+-- luaL_checkinteger: lua_tointeger truncates toward zero; 0 from a non-number fails.
+function A.checkinteger(level, narg, n, ...)
+  local num = A.checknumber(level + 1, narg, n, ...)
+  if num >= 0 then return floor(num) end
+  return ceil(num)
+end
+
+-- luaL_checklstring: strings, and numbers converted with "%.14g".
+function A.checkstring(level, narg, n, ...)
+  local v = select(narg, ...)
+  local t = type(v)
+  if narg > n or (t ~= "string" and t ~= "number") then
+    A.typeerror(level + 1, narg, "string", n, ...)
+  end
+  return tostring(v)
+end
+
+return A
+"""
