@@ -12,35 +12,57 @@ these helpers rebuild the same message from `debug.getinfo` and raise it at leve
 ARGS_LUA = r"""
 local getinfo, error, type, select, tonumber, tostring, pairs, setmetatable =
     debug.getinfo, error, type, select, tonumber, tostring, pairs, setmetatable
+local pcall, unpack, newproxy, getmetatable = pcall, unpack, newproxy, getmetatable
+local wrap, yield = coroutine.wrap, coroutine.yield
 local floor, ceil = math.floor, math.ceil
 
 local A = {names = setmetatable({}, {__mode = "k"})}
 
--- Remember each function's name in a library table, for argerror.
+local function pack(...)
+  return {n = select("#", ...), ...}
+end
+
+-- A callable whose __call is a C function (a coroutine.wrap closure), so that the
+-- library function keeps its caller's frame even when reached through a tail call,
+-- and an error message gets the caller's position prefixed as luaL_error gives it
+-- ("user_script:1: ..."), or none when called straight from pcall. A coroutine that
+-- raises is dead, so a fresh one takes its place first.
+local function cfunction(impl)
+  local proxy = newproxy(true)
+  local mt = getmetatable(proxy)
+  local function fresh()
+    mt.__call = wrap(function(_, ...)
+      local args = pack(...)
+      while true do
+        local r = pack(pcall(impl, unpack(args, 1, args.n)))
+        if not r[1] then
+          fresh()
+          error(r[2], 0)
+        end
+        args = pack(select(2, yield(unpack(r, 2, r.n))))
+      end
+    end)
+  end
+  fresh()
+  mt.__metatable = false
+  return proxy
+end
+
+-- Turn a library table's functions into C-like callables that know their names.
 function A.register(library)
   for name, value in pairs(library) do
-    if type(value) == "function" then A.names[value] = name end
+    if type(value) == "function" then
+      A.names[value] = name
+      library[name] = cfunction(value)
+    end
   end
   return library
 end
 
 -- level: the library function's stack level as seen from the caller of argerror.
 function A.argerror(level, narg, extramsg)
-  local ar = getinfo(level + 1, "nf")
-  local name = ar and ar.name
-  if ar and name == nil then
-    -- A C function reached through a tail call keeps the name of its call site; ours
-    -- loses its frame, so use the name the library gave it.
-    local up = getinfo(level + 2, "S")
-    if up and up.what == "tail" then name = A.names[ar.func] end
-  end
-  if ar and ar.namewhat == "method" then
-    narg = narg - 1
-    if narg == 0 then
-      error("calling '" .. tostring(name) .. "' on bad self (" .. extramsg .. ")", 0)
-    end
-  end
-  if name == nil then name = "?" end
+  local ar = getinfo(level + 1, "f")
+  local name = ar and A.names[ar.func] or "?"
   error("bad argument #" .. narg .. " to '" .. name .. "' (" .. extramsg .. ")", 0)
 end
 

@@ -207,7 +207,7 @@ def unpack(fmt: bytes, data: bytes, start: int) -> list[float | bytes]:
             if size == 0:
                 previous = _lua_number(results[-1]) if results else _lua_number(data)
                 if previous is None:
-                    raise StructError("format `c0' needs a previous size")
+                    raise StructError("format 'c0' needs a previous size")
                 size = int(previous) & _U64
                 if results:
                     results.pop()
@@ -257,7 +257,8 @@ local function raise(r, n, ...)
   local argument, message = r[2], r[3]
   if argument == 0 then error(message, 0) end
   if message == "number" or message == "string" then
-    A.typeerror(2, argument, message, n, ...)
+    -- b_pack pushes a nil after its arguments: the first missing one is "nil".
+    A.typeerror(2, argument, message, n + 1, ...)
   end
   A.argerror(2, argument, message)
 end
@@ -288,6 +289,8 @@ function M.unpack(...)
   local data = A.checkstring(1, 2, n, ...)
   local start = 1
   if n >= 3 and (select(3, ...)) ~= nil then start = A.checkinteger(1, 3, n, ...) end
+  -- lua_struct reads the offset into a size_t: only 0 fails this check.
+  if start == 0 then A.argerror(1, 3, "offset must be 1 or greater") end
   local r = call("unpack", fmt, data, start)
   if not r[1] then raise(r, n, ...) end
   return unpack(r, 3, r[2] + 2)
