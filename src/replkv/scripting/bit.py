@@ -109,7 +109,7 @@ OPERATIONS: dict[str, Callable[..., int]] = {
 # A chunk called with (args helpers, operations table, tohex); returns the module.
 BIT_LUA = r"""
 local A, ops, py_tohex = ...
-local select = select
+local select, unpack = select, unpack
 local M = {}
 
 local function unary(name)

@@ -13,7 +13,7 @@ local type, next, error, tonumber, tostring, select, rawget, rawset =
 local format, byte, sub, find, gsub, char, lower =
     string.format, string.byte, string.sub, string.find, string.gsub, string.char, string.lower
 local floor, huge = math.floor, math.huge
-local concat = table.concat
+local concat, ipairs = table.concat, ipairs
 
 local INT_MAX = 2147483647
 

@@ -38,9 +38,12 @@ local A, py_pack_double, py_unpack_float = ...
 local type, next, error, select, tostring = type, next, error, select, tostring
 local char, byte, sub, format = string.char, string.byte, string.sub, string.format
 local floor = math.floor
-local concat = table.concat
+local concat, unpack = table.concat, unpack
 
 local MAX_NESTING = 16
+-- Values one call can return: lua_cmsgpack's luaL_checkstack stops at 7999; Lua's own
+-- unpack and the coroutine hand-over leave us 7997.
+local MAX_RESULTS = 7997
 local TWO32 = 4294967296
 local TWO63 = 9223372036854775808
 
@@ -249,6 +252,10 @@ local function unpack_full(limit, offset, data)
   s, pos, stop = data, offset + 1, len
   local results, count = {}, 0
   while pos <= stop and count < limit do
+    if count >= MAX_RESULTS then
+      error("stack overflow (too many return values at once; "
+            .. "use unpack_one or unpack_limit instead.)", 0)
+    end
     count = count + 1
     results[count] = decode()
   end
