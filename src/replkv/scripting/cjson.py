@@ -196,7 +196,8 @@ local function new()
     local max, items = 0, 0
     for k in next, t do
       if type(k) == "number" and k ~= 0 and floor(k) == k and k >= 1 then
-        if k > max then max = k end
+        -- lua_cjson keeps the maximum in a C int: larger keys become INT_MIN on x86.
+        if k > max then max = k < 2147483648 and k or -2147483648 end
         items = items + 1
       else
         return -1

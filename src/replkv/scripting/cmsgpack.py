@@ -240,12 +240,20 @@ decode = function()
   error("Bad data format in input.", 0)
 end
 
+-- The (int) cast lua_cmsgpack applies before printing a 64-bit offset.
+local function int32(n)
+  n = n % TWO32
+  return n >= 2147483648 and n - TWO32 or n
+end
+
 local function unpack_full(limit, offset, data)
   local len = #data
   if offset < 0 or limit < 0 then
-    error(format("Invalid request to unpack with offset of %d and limit of %d.", offset, len), 0)
+    -- lua_cmsgpack prints the input length where it means the limit.
+    error(format("Invalid request to unpack with offset of %d and limit of %d.",
+                 int32(offset), len), 0)
   elseif offset > len then
-    error(format("Start offset %d greater than input length %d.", offset, len), 0)
+    error(format("Start offset %d greater than input length %d.", int32(offset), len), 0)
   end
   local decode_all = limit == 0 and offset == 0
   if decode_all then limit = 2147483647 end

@@ -117,6 +117,8 @@ def _integer_value(raw: bytes, little: bool, signed: bool) -> float:
     """getinteger: the low 64 bits, sign-extended from the field's top bit."""
     value = int.from_bytes(raw, "little" if little else "big") & _U64
     bits = len(raw) * 8
+    if bits == 0:
+        return 0.0
     if signed and bits <= 64:
         mask = (_U64 << (bits - 1)) & _U64
         if value & mask:
