@@ -14,7 +14,7 @@ local getinfo, error, type, select, tonumber, tostring, pairs, setmetatable =
     debug.getinfo, error, type, select, tonumber, tostring, pairs, setmetatable
 local pcall, unpack, newproxy, getmetatable = pcall, unpack, newproxy, getmetatable
 local wrap, yield = coroutine.wrap, coroutine.yield
-local floor, ceil = math.floor, math.ceil
+local floor, ceil, sub = math.floor, math.ceil, string.sub
 
 local A = {names = setmetatable({}, {__mode = "k"})}
 
@@ -44,6 +44,9 @@ local function cfunction(impl)
     end)
   end
   fresh()
+  -- Printed as the function it stands for ("function: 0x..."), like a C function.
+  local address = sub(tostring(proxy), 11)
+  mt.__tostring = function() return "function: " .. address end
   mt.__metatable = false
   return proxy
 end
