@@ -1,1 +1,1 @@
-"""Lua scripting: EVAL and the SCRIPT commands (eval.c, script.c, script_lua.c)."""
+"""Lua scripting: EVAL, EVALSHA, SCRIPT and FUNCTION, run in a sandboxed Lua 5.1."""
