@@ -108,9 +108,18 @@ class BusyScriptTests(TestCase):
         m = master.port
         call(m, "SET", "before", "1")
         replica = start_replkv(
-            self, "--enable-debug-command", "yes", "--replicaof", f"127.0.0.1:{m}"
+            self, *THRESHOLD, "--enable-debug-command", "yes", "--replicaof", f"127.0.0.1:{m}"
         )
         wait_for(lambda: in_sync(master, replica), "the full sync", master, replica)
+        # A busy replica leaves its master's stream waiting, then applies it.
+        r = replica.port
+        with RawClient(r) as runner:
+            runner.send_raw(b"*3\r\n$4\r\nEVAL\r\n$17\r\n" + LOOP.encode() + b"\r\n$1\r\n0\r\n")
+            wait_busy(r)
+            call(m, "SET", "during", "1")
+            self.assertEqual(call(r, "SCRIPT", "KILL"), b"+OK\r\n")
+            self.assertTrue(runner.read_reply().startswith(b"-ERR Script killed by user"))
+        wait_for(lambda: in_sync(master, replica), "the stream", master, replica)
         with RawClient(m) as runner:
             runner.send_raw(b"*3\r\n$4\r\nEVAL\r\n$17\r\n" + LOOP.encode() + b"\r\n$1\r\n0\r\n")
             wait_busy(m)
@@ -135,3 +144,4 @@ class BusyScriptTests(TestCase):
         self.assertEqual(wait_exit(master), 0)
         self.assertEqual(call(replica.port, "EXISTS", "a"), b":0\r\n")
         self.assertEqual(call(replica.port, "GET", "after"), b"$1\r\n1\r\n")
+        self.assertEqual(call(replica.port, "GET", "during"), b"$1\r\n1\r\n")
