@@ -171,7 +171,7 @@ class BusyTests(SynchronousTestCase):
         self.assertIsInstance(self.h.server.log, InMemoryLog)
         self.assertIsNone(self.h.server.busy_reply)
 
-    def test_the_callers_connection_is_not_read_while_busy(self) -> None:
+    def test_the_callers_connection_is_not_read_and_the_log_is_written_when_busy(self) -> None:
         transport = FakeTransport()
         self.h.client.transport = transport  # type: ignore[attr-defined]
         seen: list[int] = []
@@ -180,8 +180,11 @@ class BusyTests(SynchronousTestCase):
             self.other_runs("script", "kill"),
             self.nothing,
         ]
+        flushes: list[int] = []
+        self.h.server.log.flush = lambda: flushes.append(1)  # type: ignore[method-assign]
         self.h("eval", "while true do end", 0)
         self.assertEqual(seen, [1])
+        self.assertEqual(flushes, [1])  # held replies are not kept for the script
         self.assertEqual((transport.paused, transport.resumed), (1, 1))
 
     def test_events_are_processed_only_through_the_reactor_io(self) -> None:

@@ -125,6 +125,9 @@ class Watchdog:
         run.timed_out = True
         server = self.server
         server.busy_reply = SLOW_EVAL if run.eval_mode else SLOW_FUNCTION
+        # Replies waiting for the end-of-turn write of the log (replkv.replybatch) would
+        # wait for the script: write the events before the script now.
+        server.log.flush()
         transports = [getattr(run.caller, "transport", None)]
         link = server.master_link
         if link is not None and link.protocol is not None:
