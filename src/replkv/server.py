@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from replkv.config import Config
     from replkv.persistence.recovery import LoadingProgress
     from replkv.replication.replica import ReplicaLink
+    from replkv.scripting.busy import Watchdog
     from replkv.scripting.engine import ScriptEngine
 
 # Commands that run at once inside MULTI instead of being queued (multi.c).
@@ -104,6 +105,10 @@ class Server:
         self.replicas = Replicas(self)
         # The EVAL scripting engine, created by the first command that needs it.
         self.scripting: ScriptEngine | None = None
+        # While a script runs past busy-reply-threshold: the -BUSY reply other clients'
+        # commands get (except allow_busy ones), else None. Kept by the watchdog.
+        self.busy_reply: bytes | None = None
+        self.script_watchdog: Watchdog | None = None
         # Read on every command: one attribute each, not a chain.
         self._dispatch = self.commands.any_case
         self._monitors = self.clients.monitors  # the registry's list, never replaced
@@ -152,6 +157,8 @@ class Server:
             return self._reject(client, subscribed_refusal(cmd), cmd)
         if self.loading and not cmd.allowed_when_loading and not client.is_master_link:
             return self._reject(client, errors.LOADING, cmd)
+        if self.busy_reply is not None and not cmd.allowed_when_busy:
+            return self._reject(client, self.busy_reply, cmd)
         if client.multi is not None:
             if not cmd.allowed_in_multi:
                 return self._reject(

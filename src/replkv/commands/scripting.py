@@ -11,12 +11,12 @@ from replkv import errors, reply
 from replkv.client import Client
 from replkv.commands.args import parse_int
 from replkv.commands.table import command, container, subcommand
+from replkv.scripting.busy import watchdog
 from replkv.scripting.engine import NOSCRIPT, ScriptError, engine
 
 KEYS_GREATER = errors.err("Number of keys can't be greater than number of args")
 KEYS_NEGATIVE = errors.err("Number of keys can't be negative")
 FLUSH_OPTION = errors.err("SCRIPT FLUSH only support SYNC|ASYNC option")
-NOTBUSY = b"-NOTBUSY No scripts in execution right now.\r\n"
 
 SCRIPT_HELP = [
     "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -41,7 +41,7 @@ SCRIPT_HELP = [
 _EVAL_FLAGS = "noscript stale skip_monitor no_mandatory_keys movablekeys"
 
 
-def _eval(client: Client, argv: list[bytes], evalsha: bool, ro: bool) -> bytes:
+def _eval(client: Client, argv: list[bytes], evalsha: bool, ro: bool) -> bytes | None:
     """eval.c: evalGenericCommand()."""
     server = client.server
     if server.clients.monitors:  # before the script's own commands, as Redis does
@@ -69,25 +69,25 @@ def _eval(client: Client, argv: list[bytes], evalsha: bool, ro: bool) -> bytes:
 
 @command("eval", -3, _EVAL_FLAGS, group="scripting",
          summary="Execute a Lua script server side", since="2.6.0")  # fmt: skip
-def eval_(client: Client, argv: list[bytes]) -> bytes:
+def eval_(client: Client, argv: list[bytes]) -> bytes | None:
     return _eval(client, argv, evalsha=False, ro=False)
 
 
 @command("evalsha", -3, _EVAL_FLAGS, group="scripting",
          summary="Execute a Lua script server side", since="2.6.0")  # fmt: skip
-def evalsha(client: Client, argv: list[bytes]) -> bytes:
+def evalsha(client: Client, argv: list[bytes]) -> bytes | None:
     return _eval(client, argv, evalsha=True, ro=False)
 
 
 @command("eval_ro", -3, "readonly " + _EVAL_FLAGS, group="scripting",
          summary="Execute a read-only Lua script server side", since="7.0.0")  # fmt: skip
-def eval_ro(client: Client, argv: list[bytes]) -> bytes:
+def eval_ro(client: Client, argv: list[bytes]) -> bytes | None:
     return _eval(client, argv, evalsha=False, ro=True)
 
 
 @command("evalsha_ro", -3, "readonly " + _EVAL_FLAGS, group="scripting",
          summary="Execute a read-only Lua script server side", since="7.0.0")  # fmt: skip
-def evalsha_ro(client: Client, argv: list[bytes]) -> bytes:
+def evalsha_ro(client: Client, argv: list[bytes]) -> bytes | None:
     return _eval(client, argv, evalsha=True, ro=True)
 
 
@@ -135,4 +135,4 @@ def script_flush(client: Client, argv: list[bytes]) -> bytes:
             tips=("request_policy:all_shards", "response_policy:one_succeeded"),
             summary="Kill the script currently in execution.", since="2.6.0")  # fmt: skip
 def script_kill(client: Client, argv: list[bytes]) -> bytes:
-    return NOTBUSY
+    return watchdog(client.server).kill(is_eval=True)

@@ -45,6 +45,11 @@ def shutdown(client: Client, argv: list[bytes]) -> bytes | None:
     if b"abort" in options:
         return NO_SHUTDOWN  # shutdowns happen at once: there is never one to abort
     server = client.server
+    if server.busy_reply is not None:  # a script runs past busy-reply-threshold
+        if b"nosave" not in options:
+            return server.busy_reply
+        if server.script_watchdog is not None:
+            server.script_watchdog.abandon()
     hook = server.shutdown_hook
     if hook is None:
         return SHUTDOWN_FAILED

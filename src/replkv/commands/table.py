@@ -57,6 +57,7 @@ class Command:
     allowed_in_multi: bool = True
     is_admin: bool = False
     is_protected: bool = False
+    allowed_when_busy: bool = False
 
     def __attrs_post_init__(self) -> None:
         unknown = self.flags.difference(KNOWN_FLAGS)
@@ -70,6 +71,7 @@ class Command:
         self.allowed_in_multi = "no_multi" not in self.flags
         self.is_admin = "admin" in self.flags
         self.is_protected = "protected" in self.flags
+        self.allowed_when_busy = "allow_busy" in self.flags
 
     @property
     def container(self) -> str:

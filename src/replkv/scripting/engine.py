@@ -18,6 +18,7 @@ from twisted.logger import Logger, LogLevel
 
 from replkv import REDIS_VERSION, errors, reply
 from replkv.client import Client
+from replkv.scripting.busy import watchdog
 from replkv.scripting.convert import error_message, error_table, lua_to_reply, reply_to_lua
 from replkv.scripting.lua import LuaState
 from replkv.splitargs import split_args
@@ -125,6 +126,13 @@ class Run:
     read_only: bool
     write_dirty: bool = False
     resp: int = 2
+    eval_mode: bool = True  # EVAL (SCRIPT KILL), not FCALL (FUNCTION KILL)
+    # The watchdog's (replkv.scripting.busy): start time, past the threshold, killed by
+    # SCRIPT KILL, abandoned by SHUTDOWN NOSAVE.
+    started_ms: float = 0.0
+    timed_out: bool = False
+    killed: bool = False
+    abandoned: bool = False
 
 
 class ScriptEngine:
@@ -149,6 +157,7 @@ class ScriptEngine:
             "sha1hex": lambda *args: raising(self._sha1hex(*args)),
             "acl_check_cmd": lambda *args: raising(self._acl_check_cmd(*args)),
             "take_error": self._take_error,
+            "interrupt": lambda: watchdog(self.server).interrupt(),
             "error_reply": self._error_reply,
             "error_table": lambda text: error_table(self.lua, _as_bytes(text)),
             "version": REDIS_VERSION.encode(),
@@ -219,7 +228,7 @@ class ScriptEngine:
 
     def run(
         self, caller: Client, script: Script, keys: list[bytes], args: list[bytes], ro: bool
-    ) -> bytes:
+    ) -> bytes | None:
         """evalGenericCommand() from scriptPrepareForRun() on: the script's reply."""
         refusal = self.refusal(caller, script, ro)
         if refusal is not None:
@@ -237,12 +246,17 @@ class ScriptEngine:
         outer_frozen = keyspace.frozen_ms
         if outer_frozen is None:  # one clock for the whole script
             keyspace.frozen_ms = keyspace.now_ms()
+        guard = watchdog(server)
         try:
-            ok, value = self.lua.run(script.function, keys, args)
+            ok, value = self.lua.run(script.function, keys, args, guard.start(run))
+            if run.abandoned:  # SHUTDOWN NOSAVE: no reply, the server is stopping
+                caller.close_after_reply()
+                return None
             if ok:
                 return lua_to_reply(value, caller.resp, run.resp)
             return _error_reply(value, script.sha)
         finally:
+            guard.finish(run)
             keyspace.frozen_ms = outer_frozen
             self.running = None
 

@@ -181,7 +181,33 @@ redis.REPL_ALL = 3
 redis.REDIS_VERSION = py.version
 redis.REDIS_VERSION_NUM = py.version_num
 
-local function run(f)
+-- script_lua.c: luaMaskCountHook(): every 100000 instructions ask Python whether to
+-- go on; once killed, a line hook raises on every line, so pcall cannot keep it alive.
+-- Only the user's code raises: never our wrappers or the error handler (an error there
+-- would escape xpcall or become "error in error handling").
+local interrupt, sethook, getinfo = py.interrupt, dbg.sethook, dbg.getinfo
+local killed_error = 'ERR Script killed by user with SCRIPT KILL...'
+local function count_hook()
+  local where = getinfo(2, 'S')
+  if where and where.source == '@replkv' then
+    return
+  end
+  if interrupt() then
+    sethook(count_hook, 'l')
+    error({err = killed_error})
+  end
+end
+
+local function unhook(...)
+  sethook()
+  return ...
+end
+
+local function run(f, watch)
+  if watch then
+    sethook(count_hook, '', 100000)
+    return unhook(xpcall(f, err_handler))
+  end
   return xpcall(f, err_handler)
 end
 
@@ -247,11 +273,17 @@ class LuaState:
         function, message = self._compile(body)
         return function, message
 
-    def run(self, function: Any, keys: list[bytes], argv: list[bytes]) -> tuple[bool, Any]:
-        """Call function with KEYS and ARGV set; (True, result) or (False, error table)."""
+    def run(
+        self, function: Any, keys: list[bytes], argv: list[bytes], watch: bool = False
+    ) -> tuple[bool, Any]:
+        """Call function with KEYS and ARGV set; (True, result) or (False, error table).
+
+        With watch, the `interrupt` callback is asked every 100000 instructions whether
+        to kill the script (it then fails with "Script killed by user with SCRIPT KILL").
+        """
         lua = self.runtime
         self._set_arrays(lua.table_from(keys), lua.table_from(argv))
-        outcome = self._run(function)
+        outcome = self._run(function, watch)
         if type(outcome) is tuple:
             return bool(outcome[0]), outcome[1]
         return bool(outcome), None
