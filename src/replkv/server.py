@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from replkv.persistence.recovery import LoadingProgress
     from replkv.replication.replica import ReplicaLink
     from replkv.scripting.engine import ScriptEngine
+    from replkv.scripting.functions import FunctionEngine
 
 # Commands that run at once inside MULTI instead of being queued (multi.c).
 _NOT_QUEUED = frozenset([b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"])
@@ -104,6 +105,8 @@ class Server:
         self.replicas = Replicas(self)
         # The EVAL scripting engine, created by the first command that needs it.
         self.scripting: ScriptEngine | None = None
+        # The functions engine and its libraries (FUNCTION LOAD), created on first use.
+        self.functions: FunctionEngine | None = None
         # Read on every command: one attribute each, not a chain.
         self._dispatch = self.commands.any_case
         self._monitors = self.clients.monitors  # the registry's list, never replaced

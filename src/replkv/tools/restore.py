@@ -125,7 +125,13 @@ def write_snapshot(server: Server, offset: int, path: str) -> None:
     }
     temporary = path + ".tmp"
     with open(temporary, "wb") as out:
-        write_rdb(server.keyspace, out, aux, limits=Limits.from_config(server.config))
+        write_rdb(
+            server.keyspace,
+            out,
+            aux,
+            limits=Limits.from_config(server.config),
+            functions=server.functions.codes() if server.functions is not None else (),
+        )
         out.flush()
         os.fsync(out.fileno())
     os.replace(temporary, path)
