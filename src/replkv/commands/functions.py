@@ -82,7 +82,7 @@ def _fcall(client: Client, argv: list[bytes], ro: bool) -> bytes:
     if server.clients.monitors:  # before the function's own commands, as for EVAL
         server.feed_monitors(client, argv)
     engine = server.functions
-    function = engine.functions.get(argv[1]) if engine is not None else None
+    function = engine.functions.get(argv[1].lower()) if engine is not None else None
     if engine is None or function is None:
         return FUNCTION_NOT_FOUND
     numkeys = try_int(argv[2])
@@ -141,7 +141,9 @@ def function_delete(client: Client, argv: list[bytes]) -> bytes:
 @subcommand("function", "flush", -2, "write noscript", group="scripting", tips=_ALL_SHARDS,
             summary="Deleting all functions", since="7.0.0")  # fmt: skip
 def function_flush(client: Client, argv: list[bytes]) -> bytes:
-    if len(argv) > 3 or (len(argv) == 3 and argv[2].lower() not in (b"sync", b"async")):
+    if len(argv) > 3:
+        return _syntax_error(argv)
+    if len(argv) == 3 and argv[2].lower() not in (b"sync", b"async"):
         return FLUSH_OPTION
     engine = client.server.functions
     if engine is not None:
@@ -155,10 +157,7 @@ def function_flush(client: Client, argv: list[bytes]) -> bytes:
             since="7.0.0")  # fmt: skip
 def function_restore(client: Client, argv: list[bytes]) -> bytes:
     if len(argv) > 4:
-        return errors._one_line(
-            b"-ERR unknown subcommand or wrong number of arguments for '%b'. Try FUNCTION HELP."
-            % errors._c_string(argv[1])[:128]
-        )
+        return _syntax_error(argv)
     policy = b"append"
     if len(argv) == 4:
         policy = argv[3].lower()
@@ -170,6 +169,14 @@ def function_restore(client: Client, argv: list[bytes]) -> bytes:
         return exc.reply
     client.server.propagate(client.db, argv)
     return reply.OK
+
+
+def _syntax_error(argv: list[bytes]) -> bytes:
+    """networking.c: addReplySubcommandSyntaxError()."""
+    return errors._one_line(
+        b"-ERR unknown subcommand or wrong number of arguments for '%b'. Try FUNCTION HELP."
+        % errors._c_string(argv[1])[:128]
+    )
 
 
 @subcommand("function", "dump", 2, "noscript", group="scripting",

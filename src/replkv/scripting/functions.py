@@ -118,6 +118,7 @@ class FunctionEngine(ScriptEngine):
 
     def __init__(self, server: Server) -> None:
         self.libraries: dict[bytes, Library] = {}
+        # FCALL finds functions by name in any case (Redis's case-insensitive dict).
         self.functions: dict[bytes, Function] = {}
         self._loading: Library | None = None
         super().__init__(server)
@@ -187,23 +188,27 @@ class FunctionEngine(ScriptEngine):
                 replaced.add(library.name)
         seen: set[bytes] = set()
         for library in libraries:
-            for name in library.functions:
-                owner = self.functions.get(name)
-                if (owner is not None and owner.library.name not in replaced) or name in seen:
+            names = {name.lower(): name for name in reversed(library.functions)}
+            for key, name in names.items():
+                owner = self.functions.get(key)
+                if (owner is not None and owner.library.name not in replaced) or key in seen:
                     raise FunctionError(b"Function " + name + b" already exists")
-                seen.add(name)
+                seen.add(key)
         for library in libraries:
             self.delete(library.name)
             self.libraries[library.name] = library
-            self.functions.update(library.functions)
+            for name, function in library.functions.items():
+                self.functions[name.lower()] = function  # the last of equal names wins
 
     def delete(self, name: bytes) -> bool:
         """FUNCTION DELETE: False when there is no such library."""
         library = self.libraries.pop(name, None)
         if library is None:
             return False
-        for function in library.functions:
-            del self.functions[function]
+        for name in library.functions:
+            key = name.lower()
+            if self.functions[key].library is library:
+                del self.functions[key]
         return True
 
     def clear(self) -> None:
