@@ -119,7 +119,7 @@ class FunctionsVsRedis(DifferentialCase, SynchronousTestCase):
                 ["FUNCTION", "LOAD", "REPLACE", LIB],
                 ["FUNCTION", "LOAD", "foo", LIB],
                 ["FUNCTION", "LOAD", "REPLACE"],
-                ["FUNCTION", "LOAD", "#!LUA name=lib2\nredis.register_function('f1', print)"],
+                ["FUNCTION", "LOAD", "#!LUA name=l2\nredis.register_function('F1', redis.log)"],
                 ["FUNCTION", "LOAD", library("ok", "redis.register_function({function_name=1,"
                                              " callback=function() return 1 end,"
                                              " FLAGS={'NO-WRITES'}})")],

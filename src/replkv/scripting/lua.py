@@ -316,6 +316,11 @@ local function is_string(v)
   local kind = type(v)
   return kind == 'string' or kind == 'number'
 end
+-- redis.* functions written in Python are userdata here, C functions in Redis.
+local function is_function(v)
+  local kind = type(v)
+  return kind == 'function' or kind == 'userdata'
+end
 
 local function register_function(...)
   if not loading then
@@ -348,7 +353,7 @@ local function register_function(...)
         end
         description = tostring(value)
       elseif key == 'callback' then
-        if type(value) ~= 'function' then
+        if not is_function(value) then
           fail('callback argument given to redis.register_function must be a function')
         end
         callback = value
@@ -383,7 +388,7 @@ local function register_function(...)
       fail('first argument to redis.register_function must be a string')
     end
     name = tostring(name)
-    if type(callback) ~= 'function' then
+    if not is_function(callback) then
       fail('second argument to redis.register_function must be a function')
     end
   end
