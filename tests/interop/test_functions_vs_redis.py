@@ -102,6 +102,7 @@ LOAD_ERRORS = (
     " description={}})",
     "#!lua name=x\nredis.register_function({[1]='a', callback=function() end})",
     "#!lua name=x\nredis.register_function({function_name='f1', callback=function() end})",
+    "#!lua name=x\nlocal i = 0 while true do i = i + 1 end",
 )
 
 

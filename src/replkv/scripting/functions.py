@@ -11,6 +11,7 @@ state of its own: what is logged is the commands it ran.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from replkv.server import Server
 
 ENGINE_NAME = b"LUA"
+LOAD_TIMEOUT = 0.5  # seconds a library's code may run in FUNCTION LOAD
 _NAME = re.compile(rb"[A-Za-z0-9_]+\Z")
 NAME_RULE = (
     b"Library names can only contain letters, numbers, or underscores(_) and must be at "
@@ -121,11 +123,16 @@ class FunctionEngine(ScriptEngine):
         # FCALL finds functions by name in any case (Redis's case-insensitive dict).
         self.functions: dict[bytes, Function] = {}
         self._loading: Library | None = None
+        self._load_deadline = 0.0
         super().__init__(server)
 
     def _state(self, callbacks: dict[str, Any]) -> FunctionLuaState:
         """A Lua state of its own, with redis.register_function for loading."""
-        return FunctionLuaState(callbacks, _install_libraries, self._register)
+        return FunctionLuaState(callbacks, _install_libraries, self._register, self._load_expired)
+
+    def _load_expired(self) -> bool:
+        """FUNCTION LOAD's time is up (500 ms of running the library's code)."""
+        return time.monotonic() > self._load_deadline
 
     # -- loading -----------------------------------------------------------------------
 
@@ -154,6 +161,7 @@ class FunctionEngine(ScriptEngine):
     def _run_library(self, name: bytes, code: bytes, end: int) -> Library:
         library = Library(name, code)
         self._loading = library
+        self._load_deadline = time.monotonic() + LOAD_TIMEOUT
         try:
             refusal = self.lua.load_library(code[end:])
         finally:

@@ -281,8 +281,9 @@ def lua_type(value: Any) -> str | None:
 # the globals are missing), and afterwards the whole API. Callbacks get KEYS and ARGV
 # as their two arguments.
 _FUNCTIONS_BOOT = r"""
-local run, take_error, py_register = ...
+local run, take_error, py_register, load_expired = ...
 local G = _G
+local sethook = debug.sethook
 local rawget, setmetatable, setfenv, error, tostring, type, next, pcall, select, loadstring =
     rawget, setmetatable, setfenv, error, tostring, type, next, pcall, select, loadstring
 local lower = string.lower
@@ -437,7 +438,14 @@ local function load_library(code)
   end
   setfenv(f, env)
   loading = true
+  -- function_lua.c: luaEngineLoadHook(): FUNCTION LOAD gives up after 500 ms.
+  sethook(function()
+    if load_expired() then
+      error({err = 'ERR FUNCTION LOAD timeout'})
+    end
+  end, '', 100000)
   local ok, e = pcall(f)
+  sethook()
   loading = false
   if ok then return nil end
   if type(e) == 'userdata' then
@@ -469,12 +477,15 @@ class FunctionLuaState(LuaState):
         callbacks: dict[str, Any],
         install_libraries: Callable[[Any], None],
         register: Callable[[bytes, bytes | None, Any, int], bytes | None],
+        load_expired: Callable[[], bool],
     ) -> None:
         def install(runtime: Any) -> None:
             install_libraries(runtime)
             # Before the sandbox is sealed: the chunk keeps setfenv and friends.
             boot = runtime.globals().loadstring(_FUNCTIONS_BOOT.encode(), INTERNAL_CHUNK.encode())
-            self._load_library, self._call = boot(self._run, callbacks["take_error"], register)
+            self._load_library, self._call = boot(
+                self._run, callbacks["take_error"], register, load_expired
+            )
 
         super().__init__(callbacks, install)
 
