@@ -117,3 +117,7 @@ class ReplicationTests(TestCase):
             call(r, "FCALL", "w", "1", "n", "1"),
             b"-READONLY You can't write against a read only replica.\r\n",
         )
+        self.assertEqual(
+            call(r, "FUNCTION", "LOAD", LIB.replace("name=lib", "name=mine")),
+            b"-READONLY You can't write against a read only replica.\r\n",
+        )
