@@ -372,6 +372,19 @@ class RestoreTests(ToolTestCase):
         self.assertIn(f"inside the command RPUSH at log offsets {offset}-", result.err)
         self.assertFalse(os.path.exists(out))
 
+    def test_libraries_of_the_snapshot_and_of_the_log_are_kept(self) -> None:
+        directory = temporary_directory(self)
+        w = Writer(directory)
+        w("FUNCTION", "LOAD", "#!lua name=a\nredis.register_function('fa', function() end)")
+        w.save()
+        w("FUNCTION", "LOAD", "#!lua name=b\nredis.register_function('fb', function() end)")
+        w.close()
+        out = os.path.join(temporary_directory(self), "new")
+        result = run_tool("restore", directory, "--to", str(w.moments[-1][0]), "--out", out)
+        self.assertEqual(result.status, 0, result.err)
+        info = DataDir(out).load_snapshot(empty_keyspace())
+        self.assertEqual([code[:12] for code in info.functions], [b"#!lua name=a", b"#!lua name=b"])
+
     def test_a_directory_in_use_is_refused(self) -> None:
         directory, _ = self.write()
         result = run_tool("restore", directory, "--to", "0", "--out", directory)

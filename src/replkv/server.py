@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from replkv.replication.replica import ReplicaLink
     from replkv.scripting.busy import Watchdog
     from replkv.scripting.engine import ScriptEngine
+    from replkv.scripting.functions import FunctionEngine
 
 # Commands that run at once inside MULTI instead of being queued (multi.c).
 _NOT_QUEUED = frozenset([b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"])
@@ -109,6 +110,8 @@ class Server:
         # commands get (except allow_busy ones), else None. Kept by the watchdog.
         self.busy_reply: bytes | None = None
         self.script_watchdog: Watchdog | None = None
+        # The functions engine and its libraries (FUNCTION LOAD), created on first use.
+        self.functions: FunctionEngine | None = None
         # Read on every command: one attribute each, not a chain.
         self._dispatch = self.commands.any_case
         self._monitors = self.clients.monitors  # the registry's list, never replaced

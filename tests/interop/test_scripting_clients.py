@@ -90,6 +90,28 @@ class ScriptingClientScenarios:
         self.assertEqual(incr(keys=["counter"], args=[-10]), -2)
         self.assertEqual(self.redis.get("counter"), b"-2")
 
+    def test_redis_py_functions(self) -> None:
+        self.redis.function_flush()
+        code = (
+            "#!lua name=counters\n"
+            "redis.register_function('bump', function(keys, args)\n"
+            "  return redis.call('incrby', keys[1], args[1]) end)\n"
+            "redis.register_function{function_name='peek', flags={'no-writes'},\n"
+            "  callback=function(keys) return redis.call('get', keys[1]) end}"
+        )
+        self.assertEqual(self.redis.function_load(code), b"counters")
+        self.assertEqual(self.redis.fcall("bump", 1, "c", 4), 4)
+        self.assertEqual(self.redis.fcall_ro("peek", 1, "c"), b"4")
+        [library] = self.redis.function_list(library="count*", withcode=True)
+        fields = dict(zip(library[::2], library[1::2], strict=True))  # RESP2: a flat list
+        self.assertEqual(fields[b"library_code"], code.encode())
+        payload = self.redis.function_dump()
+        self.assertTrue(self.redis.function_delete("counters"))
+        self.assertTrue(self.redis.function_restore(payload))
+        self.assertEqual(self.redis.fcall("bump", 1, "c", 1), 5)
+        self.assertTrue(self.redis.function_flush())
+        self.assertEqual(self.redis.function_list(), [])
+
 
 class ScriptingClientsReplkvTests(ScriptingClientScenarios, SynchronousTestCase):
     launch = staticmethod(launch_replkv)

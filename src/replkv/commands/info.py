@@ -105,6 +105,12 @@ def _memory_section(server: Server) -> Fields:
     lua_memory = scripting.lua.memory() if scripting is not None else 31744
     scripts_memory = scripting.memory() if scripting is not None else 0
     cached_scripts = len(scripting.scripts) if scripting is not None else 0
+    functions = server.functions
+    # Redis's functions VM before any library: 33 KiB; an empty library context: 200 B.
+    functions_vm = functions.lua.memory() if functions is not None else 33792
+    functions_memory = 200 + (functions.memory() if functions is not None else 0)
+    function_count = len(functions.functions) if functions is not None else 0
+    library_count = len(functions.libraries) if functions is not None else 0
     return [
         ("used_memory", used),
         ("used_memory_human", bytes_to_human(used)),
@@ -127,14 +133,14 @@ def _memory_section(server: Server) -> Fields:
         ("used_memory_lua_human", bytes_to_human(lua_memory)),
         ("used_memory_scripts_eval", scripts_memory),
         ("number_of_cached_scripts", cached_scripts),
-        ("number_of_functions", 0),
-        ("number_of_libraries", 0),
-        ("used_memory_vm_functions", 0),
-        ("used_memory_vm_total", lua_memory),
-        ("used_memory_vm_total_human", bytes_to_human(lua_memory)),
-        ("used_memory_functions", 0),
-        ("used_memory_scripts", scripts_memory),
-        ("used_memory_scripts_human", bytes_to_human(scripts_memory)),
+        ("number_of_functions", function_count),
+        ("number_of_libraries", library_count),
+        ("used_memory_vm_functions", functions_vm),
+        ("used_memory_vm_total", lua_memory + functions_vm),
+        ("used_memory_vm_total_human", bytes_to_human(lua_memory + functions_vm)),
+        ("used_memory_functions", functions_memory),
+        ("used_memory_scripts", scripts_memory + functions_memory),
+        ("used_memory_scripts_human", bytes_to_human(scripts_memory + functions_memory)),
         ("maxmemory", maxmemory),
         ("maxmemory_human", bytes_to_human(maxmemory)),
         ("maxmemory_policy", server.config.maxmemory_policy),

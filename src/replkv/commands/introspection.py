@@ -206,6 +206,8 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "evalsha": (RW_ACCESS_UPDATE,),
     "eval_ro": (("RO", "access"),),
     "evalsha_ro": (("RO", "access"),),
+    "fcall": (RW_ACCESS_UPDATE,),
+    "fcall_ro": (("RO", "access"),),
 }
 # Commands whose keys follow a numkeys argument: their last key spec is Redis's
 # "keynum" find_keys, as (begin_search index, keynumidx, firstkey, keystep); any
@@ -227,6 +229,8 @@ KEYNUM_SPECS: dict[str, tuple[int, int, int, int]] = {
     "evalsha": (2, 0, 1, 1),
     "eval_ro": (2, 0, 1, 1),
     "evalsha_ro": (2, 0, 1, 1),
+    "fcall": (2, 0, 1, 1),
+    "fcall_ro": (2, 0, 1, 1),
 }
 # Key specs of begin_search/find_keys type "unknown" that follow a command's others,
 # as (notes, flags): keys an argument names only at run time (SORT's BY, GET, STORE).
@@ -247,6 +251,8 @@ UNKNOWN_KEY_SPECS: dict[str, tuple[tuple[bytes, tuple[str, ...]], ...]] = {
 KEY_SPEC_NOTES = {
     "eval": b"We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
     "eval_ro": b"We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
+    "fcall": b"We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
+    "fcall_ro": b"We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
     "getex": b"RW and UPDATE because it changes the TTL",
     "set": b"RW and ACCESS due to the optional `GET` argument",
 }

@@ -42,6 +42,7 @@ FAMILIES = (
     "replica",
     "replication",
     "scripting",
+    "functions",
 )
 
 

@@ -33,6 +33,7 @@ from replkv.log.segments import SEGMENT_NAME, LogCorruptError, LogTruncatedError
 from replkv.rdb.format import RdbError
 from replkv.rdb.reader import RdbInfo, load_rdb, read_aux
 from replkv.rdb.values import Limits
+from replkv.scripting.functions import load_libraries
 from replkv.stats import Stats
 
 if TYPE_CHECKING:
@@ -223,6 +224,7 @@ class Recovery:
         for db, parsed in zip(server.keyspace.dbs, keyspace.dbs, strict=True):
             db.data = parsed.data
             db.expires = parsed.expires
+        load_libraries(server, info.functions)
         server.saves.last_load_keys_loaded = info.keys_loaded
         server.saves.last_load_keys_expired = info.expired_skipped
         self.progress.loaded_bytes = self._snapshot_size()

@@ -24,6 +24,7 @@ from replkv.rdb.format import RdbError
 from replkv.rdb.reader import load_rdb
 from replkv.rdb.values import Limits
 from replkv.rdb.writer import write_rdb
+from replkv.scripting.functions import load_libraries
 from replkv.stats import Stats
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def write_snapshot(server: Server, aux: dict[bytes, bytes]) -> None:
                 compress=config.rdbcompression,
                 checksum=config.rdbchecksum,
                 limits=Limits.from_config(config),
+                functions=server.functions.codes() if server.functions is not None else (),
             )
             out.flush()
             os.fsync(out.fileno())
@@ -139,7 +141,7 @@ class Snapshots:
         path = os.path.join(config.dir or ".", config.dbfilename)
         try:
             with open(path, "rb") as source:
-                load_rdb(
+                info = load_rdb(
                     source,
                     loaded,
                     limits=Limits.from_config(config),
@@ -162,6 +164,7 @@ class Snapshots:
                 when = fresh.expires.get(key)
                 if when is not None:
                     db.set_expire(key, when)
+        load_libraries(server, info.functions, flush=flush)
         log.warn("DB reloaded by DEBUG RELOAD")
         return None
 

@@ -56,7 +56,7 @@ class RdbInfo:
     keys_loaded: int = 0
     expired_skipped: int = 0
     empty_skipped: int = 0
-    # FUNCTION2 payloads (the library source), not loaded yet.
+    # FUNCTION2 payloads (each library's code), for the caller to load.
     functions: list[bytes] = attrs.Factory(list)
     checksum: int = 0  # the stored CRC64 (0: saved without one)
 
@@ -258,8 +258,7 @@ def _load_body(
             break
         elif code == OP_FUNCTION2:
             library = string()
-            info.functions.append(library)
-            log.warn("RDB function library skipped: functions are not supported yet")
+            info.functions.append(library)  # the caller loads them into its server
         elif code == OP_FUNCTION:
             raise RdbError("pre-GA FUNCTION opcode (Redis 7.0 release candidates)", pos)
         elif code == OP_MODULE_AUX:

@@ -11,7 +11,7 @@ yet deleted included, each with its expiry time.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
 from replkv.rdb.crc import crc64
@@ -19,6 +19,7 @@ from replkv.rdb.format import (
     HEADER,
     OP_AUX,
     OP_EOF,
+    OP_FUNCTION2,
     OP_RESIZEDB,
     OP_SELECTDB,
     encode_length,
@@ -33,6 +34,7 @@ REDIS_VERSION = b"7.0.15"
 CHUNK_KEYS = 2048  # keys per buffered chunk
 _AUX = bytes((OP_AUX,))
 _EXPIRE_MS = b"\xfc"
+_FUNCTION2 = bytes((OP_FUNCTION2,))
 _STRING_TYPE = b"\x00"
 
 
@@ -77,16 +79,20 @@ def write_rdb(
     limits: Limits = DEFAULT_LIMITS,
     ctime: int | None = None,
     used_mem: int = 0,
+    functions: Sequence[bytes] = (),
 ) -> None:
     """Write every database of keyspace to out as an RDB version 10 file.
 
     compress is `rdbcompression`, checksum `rdbchecksum` (without it the trailer is 0);
-    limits supplies list-max-listpack-size, by which lists are split into nodes.
+    limits supplies list-max-listpack-size, by which lists are split into nodes;
+    functions are the libraries' code, saved as RDB_OPCODE_FUNCTION2 records.
     """
     output = _Output(out, checksum)
     head = [HEADER]
     for key, value in aux_fields(aux, ctime, used_mem):
         head.append(_AUX + encode_string(key, True) + encode_string(value, True))
+    for code in functions:  # rdbSaveFunctions(): after the AUX fields, before the data
+        head.append(_FUNCTION2 + encode_string(code, compress))
     output.write(b"".join(head))
     for db in keyspace.dbs:
         data = db.data

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from twisted.internet import fdesc
@@ -44,6 +44,7 @@ def write_eof_payload(
     keyspace: Keyspace,
     aux: dict[bytes, bytes],
     config: Config,
+    functions: Sequence[bytes] = (),
 ) -> None:
     """rdbSaveRioWithEOFMark(): `$EOF:<mark>\\r\\n`, the RDB, `<mark>`."""
     out.write(b"$EOF:" + mark + b"\r\n")
@@ -54,6 +55,7 @@ def write_eof_payload(
         compress=config.rdbcompression,
         checksum=config.rdbchecksum,
         limits=Limits.from_config(config),
+        functions=functions,
     )
     out.write(mark)
     out.flush()

@@ -471,7 +471,8 @@ class Replicas:
 
         def write(aux: dict[bytes, bytes]) -> None:  # in the child
             with os.fdopen(write_fd, "wb", buffering=1 << 16, closefd=False) as out:
-                write_eof_payload(out, mark, server.keyspace, aux, server.config)
+                libraries = server.functions.codes() if server.functions is not None else ()
+                write_eof_payload(out, mark, server.keyspace, aux, server.config, libraries)
 
         pid = server.snapshots.background_transfer(write)
         os.close(write_fd)

@@ -39,6 +39,7 @@ from replkv.replication.ids import new_replid
 from replkv.replication.payload import PayloadError, PayloadReader
 from replkv.reply import encode_command
 from replkv.resp import ProtocolError
+from replkv.scripting.functions import load_libraries
 from replkv.stats import Stats
 
 if TYPE_CHECKING:
@@ -539,6 +540,7 @@ class ReplicaLink:
             db.flush()  # touches WATCHed keys
             db.data = parsed.data
             db.expires = parsed.expires
+        load_libraries(server, info.functions)  # the master's libraries replace ours
         ids = server.replication
         ids.replid = outcome.replid
         ids.replid2 = ZERO_REPLID

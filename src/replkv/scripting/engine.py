@@ -163,6 +163,10 @@ class ScriptEngine:
             "version": REDIS_VERSION.encode(),
             "version_num": _version_num(REDIS_VERSION),
         }
+        return self._state(callbacks)
+
+    def _state(self, callbacks: dict[str, Any]) -> LuaState:
+        """The Lua state with these redis.* callbacks (the functions engine has its own)."""
         return LuaState(callbacks, _install_libraries)
 
     # -- the cache ---------------------------------------------------------------------

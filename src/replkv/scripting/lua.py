@@ -305,3 +305,231 @@ def lua_type(value: Any) -> str | None:
     """'table', 'function', … for a Lua object handed to Python, None for Python values."""
     kind = lua51.lua_type(value)
     return kind if kind is None else str(kind)
+
+
+# The functions engine's additions (function_lua.c), run before the sandbox is sealed:
+# library code runs in its own environment, which during FUNCTION LOAD shows only a
+# `redis` table with register_function, log and the version (redis.call and the rest of
+# the globals are missing), and afterwards the whole API. Callbacks get KEYS and ARGV
+# as their two arguments.
+_FUNCTIONS_BOOT = r"""
+local run, take_error, py_register, load_expired = ...
+local G = _G
+local sethook = debug.sethook
+local rawget, setmetatable, setfenv, error, tostring, type, next, pcall, select, loadstring =
+    rawget, setmetatable, setfenv, error, tostring, type, next, pcall, select, loadstring
+local lower = string.lower
+local loading = false
+
+local function readonly()
+  error('Attempt to modify a readonly table', 2)
+end
+local function missing(name)
+  error("Script attempted to access nonexistent global variable '" .. tostring(name) .. "'", 3)
+end
+local function sealed(t)
+  return setmetatable({}, {
+    __index = function(_, name)
+      local value = t[name]
+      if value == nil then missing(name) end
+      return value
+    end,
+    __newindex = readonly,
+    __metatable = false,
+  })
+end
+
+local FLAGS = {['no-writes'] = 1, ['allow-oom'] = 2, ['allow-stale'] = 4,
+               ['no-cluster'] = 8, ['allow-cross-slot-keys'] = 16}
+
+local function fail(message)
+  error({err = 'ERR ' .. message})
+end
+local function is_string(v)
+  local kind = type(v)
+  return kind == 'string' or kind == 'number'
+end
+-- redis.* functions written in Python are userdata here, C functions in Redis.
+local function is_function(v)
+  local kind = type(v)
+  return kind == 'function' or kind == 'userdata'
+end
+
+local function register_function(...)
+  if not loading then
+    fail('redis.register_function can only be called on FUNCTION LOAD command')
+  end
+  local n = select('#', ...)
+  if n < 1 or n > 2 then
+    fail('wrong number of arguments to redis.register_function')
+  end
+  local name, description, callback, flags = nil, nil, nil, 0
+  if n == 1 then
+    local args = ...
+    if type(args) ~= 'table' then
+      fail('calling redis.register_function with a single argument is only applicable to ' ..
+           'Lua table (representing named arguments).')
+    end
+    for key, value in next, args do
+      if not is_string(key) then
+        fail('named argument key given to redis.register_function is not a string')
+      end
+      key = lower(tostring(key))
+      if key == 'function_name' then
+        if not is_string(value) then
+          fail('function_name argument given to redis.register_function must be a string')
+        end
+        name = tostring(value)
+      elseif key == 'description' then
+        if not is_string(value) then
+          fail('description argument given to redis.register_function must be a string')
+        end
+        description = tostring(value)
+      elseif key == 'callback' then
+        if not is_function(value) then
+          fail('callback argument given to redis.register_function must be a function')
+        end
+        callback = value
+      elseif key == 'flags' then
+        if type(value) ~= 'table' then
+          fail('flags argument to redis.register_function must be a table representing ' ..
+               'function flags')
+        end
+        local j = 1
+        while value[j] ~= nil do
+          local flag = value[j]
+          local bit = is_string(flag) and FLAGS[lower(tostring(flag))]
+          if not bit then
+            fail('unknown flag given')
+          end
+          if flags % (bit * 2) < bit then flags = flags + bit end
+          j = j + 1
+        end
+      else
+        fail('unknown argument given to redis.register_function')
+      end
+    end
+    if name == nil then
+      fail('redis.register_function must get a function name argument')
+    end
+    if callback == nil then
+      fail('redis.register_function must get a callback argument')
+    end
+  else
+    name, callback = ...
+    if not is_string(name) then
+      fail('first argument to redis.register_function must be a string')
+    end
+    name = tostring(name)
+    if not is_function(callback) then
+      fail('second argument to redis.register_function must be a function')
+    end
+  end
+  local refusal = py_register(name, description, callback, flags)
+  if refusal then
+    error({err = refusal})
+  end
+end
+
+-- Built on first use: `redis` joins the globals when the sandbox is sealed, after this.
+local load_redis
+local function library_api()
+  if not load_redis then
+    local redis = rawget(G, 'redis')
+    load_redis = sealed({
+      register_function = register_function,
+      log = redis.log,
+      LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+      REDIS_VERSION = redis.REDIS_VERSION,
+      REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
+    })
+  end
+  return load_redis
+end
+
+local env = setmetatable({}, {
+  __index = function(_, name)
+    local value
+    if loading then
+      if name == 'redis' then value = library_api() end
+    else
+      value = rawget(G, name)
+    end
+    if value == nil then missing(name) end
+    return value
+  end,
+  __newindex = readonly,
+  __metatable = false,
+})
+
+-- FUNCTION LOAD's run of the library code: nil, or the error's text.
+local function load_library(code)
+  local f, message = loadstring(code, '@user_function')
+  if not f then
+    return 'ERR Error compiling function: ' .. tostring(message)
+  end
+  setfenv(f, env)
+  loading = true
+  -- function_lua.c: luaEngineLoadHook(): FUNCTION LOAD gives up after 500 ms.
+  sethook(function()
+    if load_expired() then
+      error({err = 'ERR FUNCTION LOAD timeout'})
+    end
+  end, '', 100000)
+  local ok, e = pcall(f)
+  sethook()
+  loading = false
+  if ok then return nil end
+  if type(e) == 'userdata' then
+    e = take_error() or e
+  end
+  if type(e) == 'table' then
+    e = e.err
+    if not is_string(e) then e = 'ERR ' .. tostring(e) end
+  else
+    e = 'ERR ' .. tostring(e)
+  end
+  return 'ERR Error registering functions: ' .. tostring(e)
+end
+
+local function call(f, keys, args)
+  return run(function() return f(keys, args) end)
+end
+
+return load_library, call
+"""
+
+
+class FunctionLuaState(LuaState):
+    """The functions engine's Lua state (function_lua.c): libraries load in a
+    restricted environment and register their functions through `register`."""
+
+    def __init__(
+        self,
+        callbacks: dict[str, Any],
+        install_libraries: Callable[[Any], None],
+        register: Callable[[bytes, bytes | None, Any, int], bytes | None],
+        load_expired: Callable[[], bool],
+    ) -> None:
+        def install(runtime: Any) -> None:
+            install_libraries(runtime)
+            # Before the sandbox is sealed: the chunk keeps setfenv and friends.
+            boot = runtime.globals().loadstring(_FUNCTIONS_BOOT.encode(), INTERNAL_CHUNK.encode())
+            self._load_library, self._call = boot(
+                self._run, callbacks["take_error"], register, load_expired
+            )
+
+        super().__init__(callbacks, install)
+
+    def load_library(self, code: bytes) -> bytes | None:
+        """Run a library's code (after its shebang line); None, or the error text."""
+        result = self._load_library(code)
+        return result if result is None else bytes(result)
+
+    def run(self, function: Any, keys: list[bytes], argv: list[bytes]) -> tuple[bool, Any]:
+        """Call a registered function with KEYS and ARGV as its arguments."""
+        lua = self.runtime
+        outcome = self._call(function, lua.table_from(keys), lua.table_from(argv))
+        if type(outcome) is tuple:
+            return bool(outcome[0]), outcome[1]
+        return bool(outcome), None

@@ -66,13 +66,15 @@ def replay(
 ) -> Server:
     """A server holding the dataset at offset: the snapshot, then the log from base."""
     # Imported here: the command table is only needed to replay, not by the other tools.
+    from replkv.scripting.functions import load_libraries
     from replkv.server import Server
 
     clock = Clock()
     clock.advance(time.time())
     server = Server(Config(), clock)
     if load_snapshot:
-        source.load_snapshot(server.keyspace)
+        info = source.load_snapshot(server.keyspace)
+        load_libraries(server, info.functions)
     applier = StreamApplier(server, log_received=False)
     applier.client.select(db)
     server.propagator.log_db = db
@@ -125,7 +127,13 @@ def write_snapshot(server: Server, offset: int, path: str) -> None:
     }
     temporary = path + ".tmp"
     with open(temporary, "wb") as out:
-        write_rdb(server.keyspace, out, aux, limits=Limits.from_config(server.config))
+        write_rdb(
+            server.keyspace,
+            out,
+            aux,
+            limits=Limits.from_config(server.config),
+            functions=server.functions.codes() if server.functions is not None else (),
+        )
         out.flush()
         os.fsync(out.fileno())
     os.replace(temporary, path)
