@@ -27,7 +27,7 @@ def wait_busy(port: int) -> None:
     deadline = time.monotonic() + 10
     with RawClient(port) as client:
         while time.monotonic() < deadline:
-            if client.call("GET", "a") == BUSY:
+            if client.call("GET", "a").startswith(b"-BUSY "):
                 return
             time.sleep(0.02)  # polling interval; the deadline bounds the wait
     raise AssertionError("the server never got busy")
@@ -70,6 +70,28 @@ class BusyScriptTests(TestCase):
             + b", on @user_script:1.\r\n",
         )
         self.assertEqual(expected[:5], [BUSY] * 4 + [b"-ERR No shutdown in progress.\r\n"])
+
+    def function_kill_scenario(self, port: int) -> list[bytes]:
+        """A looping function: SCRIPT KILL is the wrong kill, FUNCTION KILL ends it."""
+        library = "#!lua name=spinning\nredis.register_function('spin', function() %s end)"
+        self.assertEqual(call(port, "FUNCTION", "LOAD", library % LOOP), b"$8\r\nspinning\r\n")
+        replies = []
+        with RawClient(port) as runner, RawClient(port) as other:
+            runner.send_raw(b"*3\r\n$5\r\nFCALL\r\n$4\r\nspin\r\n$1\r\n0\r\n")
+            wait_busy(port)
+            replies.append(other.call("GET", "a"))
+            replies.append(other.call("SCRIPT", "KILL"))
+            replies.append(other.call("FUNCTION", "KILL"))
+            replies.append(runner.read_reply())
+            replies.append(other.call("FUNCTION", "KILL"))
+        return replies
+
+    def test_function_kill_matches_redis(self) -> None:
+        redis = start_redis_server(self, *THRESHOLD)
+        replkv = start_replkv(self, *THRESHOLD)
+        expected = self.function_kill_scenario(redis.port)
+        self.assertEqual(self.function_kill_scenario(replkv.port), expected)
+        self.assertEqual(expected[2], b"+OK\r\n")
 
     def unkillable_scenario(self, server: ServerProcess) -> list[bytes]:
         """A looping script that wrote: -UNKILLABLE, then SHUTDOWN NOSAVE stops the server."""

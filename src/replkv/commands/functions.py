@@ -12,6 +12,7 @@ from replkv.client import Client
 from replkv.commands.args import try_int
 from replkv.commands.table import command, container, subcommand
 from replkv.glob import glob_match
+from replkv.scripting.busy import watchdog
 from replkv.scripting.functions import ENGINE_NAME, FLAG_NAMES, FunctionError, functions
 
 FUNCTION_NOT_FOUND = errors.err("Function not found")
@@ -23,7 +24,6 @@ FLUSH_OPTION = errors.err("FUNCTION FLUSH only supports SYNC|ASYNC option")
 WRONG_POLICY = errors.err(
     "Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE."
 )
-NOTBUSY = b"-NOTBUSY No scripts in execution right now.\r\n"
 
 FUNCTION_HELP = [
     "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -76,7 +76,7 @@ _FCALL_FLAGS = "noscript stale skip_monitor no_mandatory_keys movablekeys"
 _ALL_SHARDS = ("request_policy:all_shards", "response_policy:all_succeeded")
 
 
-def _fcall(client: Client, argv: list[bytes], ro: bool) -> bytes:
+def _fcall(client: Client, argv: list[bytes], ro: bool) -> bytes | None:
     """functions.c: fcallCommandGeneric()."""
     server = client.server
     if server.clients.monitors:  # before the function's own commands, as for EVAL
@@ -98,13 +98,13 @@ def _fcall(client: Client, argv: list[bytes], ro: bool) -> bytes:
 
 @command("fcall", -3, _FCALL_FLAGS, group="scripting",
          summary="Invoke a function", since="7.0.0")  # fmt: skip
-def fcall(client: Client, argv: list[bytes]) -> bytes:
+def fcall(client: Client, argv: list[bytes]) -> bytes | None:
     return _fcall(client, argv, ro=False)
 
 
 @command("fcall_ro", -3, "readonly " + _FCALL_FLAGS, group="scripting",
          summary="Invoke a read-only function", since="7.0.0")  # fmt: skip
-def fcall_ro(client: Client, argv: list[bytes]) -> bytes:
+def fcall_ro(client: Client, argv: list[bytes]) -> bytes | None:
     return _fcall(client, argv, ro=True)
 
 
@@ -260,7 +260,7 @@ def function_stats(client: Client, argv: list[bytes]) -> bytes:
             tips=("request_policy:all_shards", "response_policy:one_succeeded"),
             summary="Kill the function currently in execution.", since="7.0.0")  # fmt: skip
 def function_kill(client: Client, argv: list[bytes]) -> bytes:
-    return NOTBUSY
+    return watchdog(client.server).kill(is_eval=False)
 
 
 @subcommand("function", "help", 2, "loading stale", group="scripting",

@@ -138,6 +138,9 @@ class Run:
 class ScriptEngine:
     """The Lua state, the scripts it compiled, and running them for EVAL."""
 
+    # Its scripts are stopped by SCRIPT KILL (FCALL's functions: FUNCTION KILL).
+    eval_mode = True
+
     def __init__(self, server: Server) -> None:
         self.server = server
         self.scripts: dict[bytes, Script] = {}
@@ -244,7 +247,7 @@ class ScriptEngine:
         read_only = ro or bool(
             not script.flags & FLAG_EVAL_COMPAT_MODE and script.flags & FLAG_NO_WRITES
         )
-        run = Run(caller, script.sha, read_only)
+        run = Run(caller, script.sha, read_only, eval_mode=self.eval_mode)
         self.running = run
         keyspace = server.keyspace
         outer_frozen = keyspace.frozen_ms

@@ -117,6 +117,7 @@ class FunctionEngine(ScriptEngine):
     """The libraries and the Lua state their functions live in."""
 
     lua: FunctionLuaState
+    eval_mode = False
 
     def __init__(self, server: Server) -> None:
         self.libraries: dict[bytes, Library] = {}

@@ -492,8 +492,8 @@ local function load_library(code)
   return 'ERR Error registering functions: ' .. tostring(e)
 end
 
-local function call(f, keys, args)
-  return run(function() return f(keys, args) end)
+local function call(f, keys, args, watch)
+  return run(function() return f(keys, args) end, watch)
 end
 
 return load_library, call
@@ -526,10 +526,13 @@ class FunctionLuaState(LuaState):
         result = self._load_library(code)
         return result if result is None else bytes(result)
 
-    def run(self, function: Any, keys: list[bytes], argv: list[bytes]) -> tuple[bool, Any]:
-        """Call a registered function with KEYS and ARGV as its arguments."""
+    def run(
+        self, function: Any, keys: list[bytes], argv: list[bytes], watch: bool = False
+    ) -> tuple[bool, Any]:
+        """Call a registered function with KEYS and ARGV as its arguments (watch: as in
+        LuaState.run)."""
         lua = self.runtime
-        outcome = self._call(function, lua.table_from(keys), lua.table_from(argv))
+        outcome = self._call(function, lua.table_from(keys), lua.table_from(argv), watch)
         if type(outcome) is tuple:
             return bool(outcome[0]), outcome[1]
         return bool(outcome), None
