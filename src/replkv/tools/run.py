@@ -34,6 +34,9 @@ STOP_TIMEOUT = 30.0
 POLL_INTERVAL = 0.1
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 CLEAN_EXITS = (0, -signal.SIGTERM)
+# Its one replica is on its way: no need for diskless sync's 5 s wait for others to
+# share the snapshot.
+MASTER_OPTIONS = ("--role", "master", "--repl-diskless-sync-delay", "0")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,7 +155,7 @@ class Runner:
             self.nodes.append(
                 Node(
                     "master",
-                    node_argv(args.twistd, args.port, master_dir, args.bind, "--role", "master"),
+                    node_argv(args.twistd, args.port, master_dir, args.bind, *MASTER_OPTIONS),
                     self.out,
                     self.lock,
                 )
