@@ -15,16 +15,9 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import redis
-from twisted.trial.unittest import SkipTest, SynchronousTestCase
+from twisted.trial.unittest import SynchronousTestCase
 
 from tests.support.processes import ServerProcess, launch_redis_server, launch_replkv
-
-# kombu's Redis transport, after a poll round that found nothing, restores unacked
-# messages under a lock taken with redis-py's Lock, whose release is a Lua script.
-LUA_SKIP = (
-    "replkv has no Lua scripting: kombu's idle consumer (an empty poll round) runs "
-    "restore_visible under a redis-py Lock, released with EVALSHA (SCRIPT LOAD after NOSCRIPT)"
-)
 
 # Every wait below is bounded by one of these.
 WAIT = 5.0
@@ -38,7 +31,6 @@ class LibraryScenarios:
     """
 
     launch: ClassVar[Callable[[], ServerProcess]]
-    lacks_lua: ClassVar[bool] = False
     _server: ClassVar[ServerProcess | None] = None
 
     # Provided by the TestCase this is mixed into.
@@ -115,10 +107,10 @@ class LibraryScenarios:
         self.assertEqual(self.redis.exists("tasks", "unacked", "unacked_index"), 0)
 
     def test_kombu_get_from_empty_queue_times_out(self) -> None:
+        # After an empty poll round kombu restores unacked messages under a redis-py
+        # Lock, whose release is a Lua script (EVALSHA).
         from kombu.simple import SimpleQueue
 
-        if self.lacks_lua:
-            raise SkipTest(LUA_SKIP)
         queue = SimpleQueue(self.kombu_connection(), "idle")
         self.addCleanup(queue.close)
         started = time.monotonic()
@@ -362,7 +354,6 @@ class LibraryScenarios:
 
 class TypeLibrariesReplkvTests(LibraryScenarios, SynchronousTestCase):
     launch = staticmethod(launch_replkv)
-    lacks_lua = False
 
 
 class TypeLibrariesRedisServerTests(LibraryScenarios, SynchronousTestCase):
