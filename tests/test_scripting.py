@@ -157,3 +157,24 @@ class SandboxTests(SynchronousTestCase):
         reply = h("eval", "return loadstring('q = 1')()", 0)
         assert reply is not None
         self.assertIn(b"Attempt to modify a readonly table", reply)
+
+
+class CacheBoundTests(SynchronousTestCase):
+    def test_scripts_eval_made_are_bounded_least_recently_used_first(self) -> None:
+        h = Harness()
+        loaded = h("SCRIPT", "LOAD", "return 'loaded'").split(b"\r\n")[1]
+        first = h("SCRIPT", "LOAD", "return 0").split(b"\r\n")[1]  # loaded: kept
+        self.assertEqual(h("EVAL", "return 1", 0), b":1\r\n")
+        kept = engine_module.sha1hex(b"return 1")
+        for n in range(2, engine_module.MAX_EVAL_SCRIPTS + 1):
+            self.assertEqual(h("EVAL", f"return {n}", 0), b":%d\r\n" % n)
+            if n == 300:
+                self.assertEqual(h("EVALSHA", kept, 0), b":1\r\n")  # used: kept longer
+        # One more EVAL-made script: the least recently used one goes, no other.
+        self.assertEqual(h("EVAL", "return 'one more'", 0), b"$8\r\none more\r\n")
+        dropped = engine_module.sha1hex(b"return 2")
+        self.assertEqual(h("EVALSHA", dropped, 0), engine_module.NOSCRIPT)
+        self.assertEqual(h("EVALSHA", kept, 0), b":1\r\n")
+        self.assertEqual(h("EVALSHA", loaded, 0), b"$6\r\nloaded\r\n")
+        self.assertEqual(h("EVALSHA", first, 0), b":0\r\n")
+        self.assertEqual(h("SCRIPT", "EXISTS", dropped, kept), b"*2\r\n:0\r\n:1\r\n")

@@ -55,7 +55,7 @@ def _eval(client: Client, argv: list[bytes], evalsha: bool, ro: bool) -> bytes |
         return KEYS_NEGATIVE
     scripts = engine(server)
     if evalsha:
-        script = scripts.scripts.get(argv[1].lower())
+        script = scripts.find(argv[1].lower())
         if script is None:
             return NOSCRIPT
     else:
@@ -114,7 +114,7 @@ def script_exists(client: Client, argv: list[bytes]) -> bytes:
             since="2.6.0")  # fmt: skip
 def script_load(client: Client, argv: list[bytes]) -> bytes:
     try:
-        script = engine(client.server).create(argv[2])
+        script = engine(client.server).create(argv[2], loaded=True)
     except ScriptError as exc:
         return exc.reply
     return reply.bulk(script.sha)

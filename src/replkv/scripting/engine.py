@@ -11,6 +11,7 @@ on replicas or on replay: only their effects are logged.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -49,6 +50,8 @@ SHEBANG_FLAGS = {
 MAY_REPLICATE = frozenset(["publish", "spublish", "pfcount"])
 
 NOSCRIPT = b"-NOSCRIPT No matching script. Please use EVAL.\r\n"
+# The most scripts EVAL alone created that are kept (SCRIPT LOAD's do not count).
+MAX_EVAL_SCRIPTS = 500
 RO_WITH_WRITE_FLAG = errors.err("Can not execute a script with write flag using *_ro command.")
 
 _LOG_LEVELS = (LogLevel.debug, LogLevel.info, LogLevel.info, LogLevel.warn)
@@ -144,6 +147,10 @@ class ScriptEngine:
     def __init__(self, server: Server) -> None:
         self.server = server
         self.scripts: dict[bytes, Script] = {}
+        # The scripts only EVAL created, least recently used first: at most
+        # MAX_EVAL_SCRIPTS are kept (SCRIPT LOAD's stay until SCRIPT FLUSH).
+        self._eval_only: OrderedDict[bytes, None] = OrderedDict()
+        self.evicted = 0
         self.client = ScriptClient(server)
         self.running: Run | None = None
         self.pending_error: Any = None
@@ -177,17 +184,35 @@ class ScriptEngine:
     def flush(self) -> None:
         """SCRIPT FLUSH: forget every script and start a fresh Lua state."""
         self.scripts = {}
+        self._eval_only.clear()
         self.lua = self._new_state()
 
     def memory(self) -> int:
         """used_memory_scripts_eval: the bodies and names of the cached scripts."""
         return sum(len(script.body) + 40 for script in self.scripts.values())
 
-    def create(self, body: bytes) -> Script:
-        """eval.c: luaCreateFunction(): the cached script, compiled on first sight."""
+    def find(self, sha: bytes) -> Script | None:
+        """EVALSHA's script, if cached (a use keeps an EVAL-made script longer)."""
+        script = self.scripts.get(sha)
+        if script is not None and sha in self._eval_only:
+            self._eval_only.move_to_end(sha)
+        return script
+
+    def create(self, body: bytes, *, loaded: bool = False) -> Script:
+        """eval.c: luaCreateFunction(): the cached script, compiled on first sight.
+
+        loaded: SCRIPT LOAD's, kept until SCRIPT FLUSH. EVAL's are kept at most
+        MAX_EVAL_SCRIPTS at a time, the least recently used dropped first, so a client
+        that sends endless distinct scripts cannot grow the cache without bound (Redis
+        7.4's rule); EVALSHA of a dropped one answers -NOSCRIPT, and clients send EVAL.
+        """
         sha = sha1hex(body)
         script = self.scripts.get(sha)
         if script is not None:
+            if loaded:
+                self._eval_only.pop(sha, None)
+            elif sha in self._eval_only:
+                self._eval_only.move_to_end(sha)
             return script
         flags, shebang = shebang_flags(body)
         source = body[shebang:]
@@ -204,6 +229,12 @@ class ScriptEngine:
             raise ScriptError(b"-ERR Error compiling script (new function): " + text + b"\r\n")
         script = Script(sha, body, flags, function)
         self.scripts[sha] = script
+        if not loaded:
+            self._eval_only[sha] = None
+            if len(self._eval_only) > MAX_EVAL_SCRIPTS:
+                oldest, _ = self._eval_only.popitem(last=False)
+                del self.scripts[oldest]
+                self.evicted += 1
         return script
 
     # -- running -----------------------------------------------------------------------
