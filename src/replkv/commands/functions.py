@@ -93,7 +93,7 @@ def _fcall(client: Client, argv: list[bytes], ro: bool) -> bytes | None:
     if numkeys < 0:
         return KEYS_NEGATIVE
     keys = argv[3 : 3 + numkeys]
-    return engine.run(client, function.script(), keys, argv[3 + numkeys :], ro)
+    return engine.run(client, function.script(), keys, argv[3 + numkeys :], ro, argv)
 
 
 @command("fcall", -3, _FCALL_FLAGS, group="scripting",
@@ -245,13 +245,31 @@ def function_stats(client: Client, argv: list[bytes]) -> bytes:
         [
             reply.map_header(2, resp),
             reply.bulk(b"running_script"),
-            reply.null(resp),
+            _running_function(client),
             reply.bulk(b"engines"),
             reply.map_header(1, resp),
             reply.bulk(ENGINE_NAME),
             reply.map_header(2, resp),
             reply.bulk(b"libraries_count") + reply.integer(libraries),
             reply.bulk(b"functions_count") + reply.integer(count),
+        ]
+    )
+
+
+def _running_function(client: Client) -> bytes:
+    """FUNCTION STATS' running_script: the function running now, or null (also while
+    an EVAL script runs)."""
+    guard = watchdog(client.server)
+    run = guard.running
+    resp = client.resp
+    if run is None or run.eval_mode or run.argv is None:
+        return reply.null(resp)
+    return b"".join(
+        [
+            reply.map_header(3, resp),
+            reply.bulk(b"name") + reply.bulk(run.name),
+            reply.bulk(b"command") + reply.bulk_array(run.argv),
+            reply.bulk(b"duration_ms") + reply.integer(int(guard.clock_ms() - run.started_ms)),
         ]
     )
 

@@ -130,6 +130,7 @@ class Run:
     write_dirty: bool = False
     resp: int = 2
     eval_mode: bool = True  # EVAL (SCRIPT KILL), not FCALL (FUNCTION KILL)
+    argv: list[bytes] | None = None  # the caller's command (FUNCTION STATS shows it)
     # The watchdog's (replkv.scripting.busy): start time, past the threshold, killed by
     # SCRIPT KILL, abandoned by SHUTDOWN NOSAVE.
     started_ms: float = 0.0
@@ -265,7 +266,13 @@ class ScriptEngine:
         return None
 
     def run(
-        self, caller: Client, script: Script, keys: list[bytes], args: list[bytes], ro: bool
+        self,
+        caller: Client,
+        script: Script,
+        keys: list[bytes],
+        args: list[bytes],
+        ro: bool,
+        argv: list[bytes] | None = None,
     ) -> bytes | None:
         """evalGenericCommand() from scriptPrepareForRun() on: the script's reply."""
         refusal = self.refusal(caller, script, ro)
@@ -278,7 +285,7 @@ class ScriptEngine:
         read_only = ro or bool(
             not script.flags & FLAG_EVAL_COMPAT_MODE and script.flags & FLAG_NO_WRITES
         )
-        run = Run(caller, script.sha, read_only, eval_mode=self.eval_mode)
+        run = Run(caller, script.sha, read_only, eval_mode=self.eval_mode, argv=argv)
         self.running = run
         keyspace = server.keyspace
         outer_frozen = keyspace.frozen_ms
