@@ -112,6 +112,8 @@ class Server:
         self.script_watchdog: Watchdog | None = None
         # The functions engine and its libraries (FUNCTION LOAD), created on first use.
         self.functions: FunctionEngine | None = None
+        # Set by a script ending in an error its redis.call already counted (errorstats).
+        self.error_counted = False
         # Read on every command: one attribute each, not a chain.
         self._dispatch = self.commands.any_case
         self._monitors = self.clients.monitors  # the registry's list, never replaced
@@ -207,7 +209,12 @@ class Server:
         cmd.calls += 1
         if result is not None and result[0] == 45:  # '-': an error reply
             cmd.failed_calls += 1
-            self.stats.count_error(result)
+            if self.error_counted:
+                # A script's error that its failing redis.call already counted in
+                # errorstats (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE): not again.
+                self.error_counted = False
+            else:
+                self.stats.count_error(result)
         # After the command, as Redis 7.0's call() does: EXEC shows after its commands.
         if self._monitors and not cmd.is_admin and "skip_monitor" not in cmd.flags:
             self.clients.feed_monitors(client, argv)

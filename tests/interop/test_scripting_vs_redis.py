@@ -345,6 +345,20 @@ class ScriptingVsRedis(DifferentialCase, SynchronousTestCase):
             ]
         )
 
+    def test_errorstats_count_a_failing_call_once(self) -> None:
+        self.assertSameReplies(
+            [
+                ["CONFIG", "RESETSTAT"],
+                ["SET", "s", "text"],
+                ["EVAL", "return redis.call('incr', 's')", "0"],  # the call's error, raised
+                ["EVAL", "return redis.pcall('incr', 's')", "0"],  # returned as a reply
+                ["EVAL", "return redis.error_reply('MINE mine')", "0"],
+                ["EVAL", "return redis.call('nosuch')", "0"],
+                cmd("INFO", "errorstats"),
+                cmd("INFO", "commandstats", normalise=_calls_of("eval", "incr")),
+            ]
+        )
+
 
 def _cached_scripts(raw: bytes) -> bytes:
     for line in raw.split(b"\r\n"):

@@ -21,7 +21,7 @@ from replkv import REDIS_VERSION, errors, reply
 from replkv.client import Client
 from replkv.scripting.busy import watchdog
 from replkv.scripting.convert import error_message, error_table, lua_to_reply, reply_to_lua
-from replkv.scripting.lua import LuaState
+from replkv.scripting.lua import LuaState, lua_type
 from replkv.splitargs import split_args
 
 if TYPE_CHECKING:
@@ -298,7 +298,11 @@ class ScriptEngine:
                 caller.close_after_reply()
                 return None
             if ok:
+                if _counted_already(value):  # a pcall's error table, returned
+                    server.error_counted = True
                 return lua_to_reply(value, caller.resp, run.resp)
+            if _counted_already(value):
+                server.error_counted = True
             return _error_reply(value, script.sha)
         finally:
             guard.finish(run)
@@ -472,6 +476,11 @@ class ScriptEngine:
             return error_table(lua, b"wrong number or type of arguments")
         text = args[0]
         return error_table(lua, text if text[:1] == b"-" else b"-" + text)
+
+
+def _counted_already(value: Any) -> bool:
+    """An error table from a failed redis.call (counted in errorstats when it failed)."""
+    return lua_type(value) == "table" and bool(value[b"ignore_error_stats_update"])
 
 
 def _error_reply(value: Any, sha: bytes) -> bytes:
