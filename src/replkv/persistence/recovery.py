@@ -30,11 +30,10 @@ from replkv.listen import StartupAborted
 from replkv.log.disk import DiskLog, open_disk_log
 from replkv.log.eventlog import InMemoryLog
 from replkv.log.segments import SEGMENT_NAME, LogCorruptError, LogTruncatedError
+from replkv.persistence.snapshots import parse_snapshot
 from replkv.rdb.format import RdbError
-from replkv.rdb.reader import RdbInfo, load_rdb, read_aux
-from replkv.rdb.values import Limits
+from replkv.rdb.reader import RdbInfo, read_aux
 from replkv.scripting.functions import load_libraries
-from replkv.stats import Stats
 
 if TYPE_CHECKING:
     from replkv.config import Config
@@ -195,21 +194,14 @@ class Recovery:
 
     def _read_snapshot(self) -> defer.Deferred[tuple[Keyspace, RdbInfo, float]]:
         server = self.server
-        config = server.config
         now_ms = server.keyspace.now_ms()
         path = self._path()
 
         def parse() -> tuple[Keyspace, RdbInfo, float]:
             started = time.monotonic()
-            loaded = Keyspace(config.databases, server.clock, Stats())
-            with open(path, "rb") as source:
-                info = load_rdb(
-                    source,
-                    loaded,
-                    limits=Limits.from_config(config),
-                    verify_checksum=config.rdbchecksum,
-                    expired_before_ms=now_ms if server.keyspace.is_master else None,
-                )
+            loaded, info = parse_snapshot(
+                server, path, now_ms if server.keyspace.is_master else None
+            )
             return loaded, info, time.monotonic() - started
 
         clock = server.clock

@@ -21,7 +21,7 @@ from twisted.logger import Logger
 
 from replkv.keyspace.keyspace import Keyspace
 from replkv.rdb.format import RdbError
-from replkv.rdb.reader import load_rdb
+from replkv.rdb.reader import RdbInfo, load_rdb
 from replkv.rdb.values import Limits
 from replkv.rdb.writer import write_rdb
 from replkv.scripting.functions import load_libraries
@@ -85,6 +85,25 @@ def write_snapshot(server: Server, aux: dict[bytes, bytes]) -> None:
     fsync_directory(directory)
 
 
+def parse_snapshot(
+    server: Server, path: str, expired_before_ms: int | None
+) -> tuple[Keyspace, RdbInfo]:
+    """The snapshot at path, parsed into a keyspace of its own (nothing else sees it, so
+    this may run on a worker thread), with the server's limits and checksum setting.
+    Keys expired before expired_before_ms are skipped (None: a replica keeps them)."""
+    config = server.config
+    loaded = Keyspace(config.databases, server.clock, Stats())
+    with open(path, "rb") as source:
+        info = load_rdb(
+            source,
+            loaded,
+            limits=Limits.from_config(config),
+            verify_checksum=config.rdbchecksum,
+            expired_before_ms=expired_before_ms,
+        )
+    return loaded, info
+
+
 class Snapshots:
     """SAVE, BGSAVE, BGSAVE SCHEDULE and the save rules for one server."""
 
@@ -137,17 +156,9 @@ class Snapshots:
             return "save"
         server = self.server
         config = server.config
-        loaded = Keyspace(config.databases, server.clock, Stats())
         path = os.path.join(config.dir or ".", config.dbfilename)
         try:
-            with open(path, "rb") as source:
-                info = load_rdb(
-                    source,
-                    loaded,
-                    limits=Limits.from_config(config),
-                    verify_checksum=config.rdbchecksum,
-                    expired_before_ms=server.keyspace.now_ms(),
-                )
+            loaded, info = parse_snapshot(server, path, server.keyspace.now_ms())
         except (OSError, RdbError) as exc:
             log.warn("Error trying to load the RDB dump: {error}", error=exc)
             return "load"

@@ -25,9 +25,9 @@ from replkv import errors
 from replkv.client import Client
 from replkv.keyspace.apply import StreamApplier
 from replkv.keyspace.keyspace import Keyspace
+from replkv.persistence.snapshots import parse_snapshot
 from replkv.rdb.format import RdbError
-from replkv.rdb.reader import RdbInfo, load_rdb
-from replkv.rdb.values import Limits
+from replkv.rdb.reader import RdbInfo
 from replkv.replication.handshake import (
     Continue,
     FullResync,
@@ -40,7 +40,6 @@ from replkv.replication.payload import PayloadError, PayloadReader
 from replkv.reply import encode_command
 from replkv.resp import ProtocolError
 from replkv.scripting.functions import load_libraries
-from replkv.stats import Stats
 
 if TYPE_CHECKING:
     from replkv.commands.table import Command
@@ -488,19 +487,10 @@ class ReplicaLink:
 
     def _parse(self, path: str) -> defer.Deferred[tuple[Keyspace, RdbInfo]]:
         server = self.server
-        config = server.config
 
         def parse() -> tuple[Keyspace, RdbInfo]:
-            loaded = Keyspace(config.databases, server.clock, Stats())
-            with open(path, "rb") as source:
-                # A replica keeps expired keys: the master's DEL removes them.
-                info = load_rdb(
-                    source,
-                    loaded,
-                    limits=Limits.from_config(config),
-                    verify_checksum=config.rdbchecksum,
-                )
-            return loaded, info
+            # A replica keeps expired keys: the master's DEL removes them.
+            return parse_snapshot(server, path, None)
 
         reactor = self.reactor
         if IReactorThreads.providedBy(reactor):
