@@ -5,13 +5,13 @@ Each scenario runs against replkv and against redis-server (the tests' own check
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
-import redis
 from redis.exceptions import LockError, LockNotOwnedError
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests.support.processes import ServerProcess, launch_redis_server, launch_replkv
+from tests.support.processes import launch_redis_server, launch_replkv
+from tests.support.shared_server import SharedServerScenarios
 
 # django-redis's incr for a key that must exist (its Lua script, as it sends it).
 DJANGO_INCR = """
@@ -22,31 +22,16 @@ else return false end
 """
 
 
-class ScriptingClientScenarios:
-    launch: ClassVar[staticmethod]  # type: ignore[type-arg]
-    _server: ClassVar[ServerProcess | None] = None
-
+class ScriptingClientScenarios(SharedServerScenarios):
     assertEqual: Any  # noqa: N815
     assertTrue: Any  # noqa: N815
     assertFalse: Any  # noqa: N815
     assertIsNone: Any  # noqa: N815
     assertRaises: Any  # noqa: N815
-    addCleanup: Any  # noqa: N815
 
-    def setUp(self) -> None:  # noqa: N802
-        cls = type(self)
-        if cls._server is None or not cls._server.alive():
-            cls._server = cls.launch()
-        self.redis = redis.Redis(port=cls._server.port, socket_timeout=5)
-        self.addCleanup(self.redis.close)
+    def reset(self) -> None:
         self.redis.flushall()
         self.redis.script_flush()
-
-    @classmethod
-    def tearDownClass(cls) -> None:  # noqa: N802
-        if cls._server is not None:
-            cls._server.stop()
-            cls._server = None
 
     def test_lock_with_timeout(self) -> None:
         lock = self.redis.lock("resource", timeout=10)

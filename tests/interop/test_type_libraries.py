@@ -12,29 +12,22 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
-import redis
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests.support.processes import ServerProcess, launch_redis_server, launch_replkv
+from tests.support.processes import launch_redis_server, launch_replkv
+from tests.support.shared_server import SharedServerScenarios
 
 # Every wait below is bounded by one of these.
 WAIT = 5.0
 ARQ_TIMEOUT = 10.0
 
 
-class LibraryScenarios:
-    """The scenarios; a subclass names the server (`launch`) they run against.
-
-    One server per class, flushed before each test.
-    """
-
-    launch: ClassVar[Callable[[], ServerProcess]]
-    _server: ClassVar[ServerProcess | None] = None
+class LibraryScenarios(SharedServerScenarios):
+    """The scenarios; a subclass names the server (`launch`) they run against."""
 
     # Provided by the TestCase this is mixed into.
-    addCleanup: Callable[..., None]  # noqa: N815
     assertEqual: Callable[..., None]  # noqa: N815
     assertTrue: Callable[..., None]  # noqa: N815
     assertFalse: Callable[..., None]  # noqa: N815
@@ -43,29 +36,6 @@ class LibraryScenarios:
     assertIsNone: Callable[..., None]  # noqa: N815
     assertRaises: Callable[..., Any]  # noqa: N815
     fail: Callable[[str], None]
-
-    def setUp(self) -> None:  # noqa: N802
-        cls = type(self)
-        if cls._server is None or not cls._server.alive():
-            cls._server = cls.launch()
-        self.server = cls._server
-        self.redis = self.client()
-        self.redis.flushall()
-
-    @classmethod
-    def tearDownClass(cls) -> None:  # noqa: N802
-        if cls._server is not None:
-            cls._server.stop()
-            cls._server = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.server.port}/0"
-
-    def client(self) -> redis.Redis:
-        client = redis.Redis(port=self.server.port, socket_timeout=WAIT)
-        self.addCleanup(client.close)
-        return client
 
     def wait_for_blocked_clients(self, count: int) -> None:
         """Until INFO counts `count` blocked clients, at most WAIT seconds."""
