@@ -4,8 +4,6 @@ stream with GETACK/ACK offsets, timeouts, -READONLY / -MASTERDOWN, promotion."""
 from __future__ import annotations
 
 import io
-import shutil
-import tempfile
 
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.trial.unittest import SynchronousTestCase
@@ -25,6 +23,7 @@ from replkv.replication.handshake import (
 from replkv.replication.replica import MasterLinkProtocol, ack_command, become_master
 from replkv.reply import encode_command
 from replkv.server import Server
+from tests.support.tempdirs import temporary_directory
 
 REPLID = "a" * 40
 NEW_ID = "b" * 40
@@ -111,17 +110,21 @@ def rdb_bytes(server: Server, offset: int) -> bytes:
     return out.getvalue()
 
 
+def replica_server(testcase: SynchronousTestCase) -> tuple[MemoryReactorClock, Server, Client]:
+    """A server on a memory reactor, in a directory of its own, and a user client."""
+    reactor = MemoryReactorClock()
+    reactor.advance(1_700_000_000)
+    config = Config()
+    config.dir = temporary_directory(testcase)
+    config.port = 7400  # announced in REPLCONF listening-port; nothing listens
+    server = Server(config, reactor)
+    return reactor, server, Client(server, server.clients.next_id())
+
+
 class LinkTests(SynchronousTestCase):
     def setUp(self) -> None:
-        self.dir = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, self.dir, True)
-        self.reactor = MemoryReactorClock()
-        self.reactor.advance(1_700_000_000)
-        config = Config()
-        config.dir = self.dir
-        config.port = 7400
-        self.server = Server(config, self.reactor)
-        self.user = Client(self.server, self.server.clients.next_id())
+        self.reactor, self.server, self.user = replica_server(self)
+        self.dir = self.server.config.dir
 
     def run_cmd(self, *argv: bytes) -> bytes | None:
         return self.server.execute(self.user, list(argv))

@@ -12,19 +12,15 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import tempfile
 from typing import Any
 
-from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.internet.testing import StringTransport
 from twisted.logger import formatEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
 from replkv import errors
-from replkv.client import Client
-from replkv.config import Config
 from replkv.replication.replica import MasterLinkProtocol
-from replkv.server import Server
-from tests.test_replica import NEW_ID, PING, REPLID, cmd, rdb_bytes
+from tests.test_replica import NEW_ID, PING, REPLID, cmd, rdb_bytes, replica_server
 
 MARK = b"m" * 40
 
@@ -35,15 +31,8 @@ def fullresync(replid: str, offset: int) -> bytes:
 
 class ScriptedMasterTests(SynchronousTestCase):
     def setUp(self) -> None:
-        self.dir = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, self.dir, True)
-        self.reactor = MemoryReactorClock()
-        self.reactor.advance(1_700_000_000)
-        config = Config()
-        config.dir = self.dir
-        config.port = 7400
-        self.server = Server(config, self.reactor)
-        self.user = Client(self.server, self.server.clients.next_id())
+        self.reactor, self.server, self.user = replica_server(self)
+        self.dir = self.server.config.dir
         self.logged: list[str] = []
 
         def observe(event: dict[str, Any]) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import tempfile
 from typing import Any
 
 from twisted.internet.task import Clock
@@ -27,6 +26,8 @@ from replkv.replication.diskless import eof_mark, write_eof_payload
 from replkv.reply import encode_command
 from replkv.server import Server
 from replkv.stats import Stats
+from tests.support.tempdirs import temporary_directory
+from tests.test_replication_master import connect
 
 FAKE_PID = 424242
 FRAME = re.compile(rb"\$EOF:([0-9a-f]{40})\r\n(.*)\1\Z", re.S)
@@ -57,7 +58,7 @@ class DisklessTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.config = Config()
-        self.config.dir = tempfile.mkdtemp(prefix="replkv-diskless-")
+        self.config.dir = temporary_directory(self)
         self.config.repl_diskless_sync_delay = 0
         self.server = Server(self.config, self.clock)
         self.replicas = self.server.replicas
@@ -119,10 +120,7 @@ class DisklessTests(SynchronousTestCase):
     # -- clients -------------------------------------------------------------------------
 
     def connect(self) -> tuple[ClientProtocol, StringTransport]:
-        protocol = ClientProtocol(self.server)
-        transport = StringTransport()
-        protocol.makeConnection(transport)
-        return protocol, transport
+        return connect(self.server)
 
     def send(self, protocol: ClientProtocol, *argv: bytes) -> None:
         protocol.dataReceived(encode_command(list(argv)))

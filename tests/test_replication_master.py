@@ -4,8 +4,6 @@ limit, timeout), REPLCONF, PINGs, WAIT."""
 
 from __future__ import annotations
 
-import tempfile
-
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
@@ -14,15 +12,24 @@ from replkv.config import Config
 from replkv.protocol import ClientProtocol
 from replkv.reply import encode_command
 from replkv.server import Server
+from tests.support.tempdirs import temporary_directory
 
 ZEROS = "0" * 40
+
+
+def connect(server: Server) -> tuple[ClientProtocol, StringTransport]:
+    """A client connection to server over a string transport."""
+    protocol = ClientProtocol(server)
+    transport = StringTransport()
+    protocol.makeConnection(transport)
+    return protocol, transport
 
 
 class MasterTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.config = Config()
-        self.config.dir = tempfile.mkdtemp(prefix="replkv-master-")
+        self.config.dir = temporary_directory(self)
         self.server = Server(self.config, self.clock)
         self.replicas = self.server.replicas
         self.replicas.start()
@@ -30,10 +37,7 @@ class MasterTests(SynchronousTestCase):
         self.writer, _ = self.connect()
 
     def connect(self) -> tuple[ClientProtocol, StringTransport]:
-        protocol = ClientProtocol(self.server)
-        transport = StringTransport()
-        protocol.makeConnection(transport)
-        return protocol, transport
+        return connect(self.server)
 
     def send(self, protocol: ClientProtocol, *argv: bytes) -> None:
         protocol.dataReceived(encode_command(list(argv)))
