@@ -28,14 +28,15 @@ ZERO = bytes(20)
 EMPTY_HEX = b"0" * 40
 EXPIRE_MARK = b"!!expire!!"
 
-# server.h: OBJ_STRING, OBJ_LIST, OBJ_SET, OBJ_ZSET, OBJ_HASH.
+# server.h: OBJ_STRING, OBJ_LIST, OBJ_SET, OBJ_ZSET, OBJ_HASH, OBJ_STREAM.
 OBJ_STRING = 0
 OBJ_LIST = 1
 OBJ_SET = 2
 OBJ_ZSET = 3
 OBJ_HASH = 4
+OBJ_STREAM = 6
 
-_TYPE_CODES = [n.to_bytes(4, "big") for n in range(5)]
+_TYPE_CODES = [n.to_bytes(4, "big") for n in range(7)]
 
 
 def _xor20(a: bytes, b: bytes) -> bytes:

@@ -1,0 +1,188 @@
+"""The stream value (t_stream.c): entries by id, consumer groups, their pending entries.
+
+A stream id (streamID: two unsigned 64-bit halves, ms and seq) is held as one Python
+int, `ms << 64 | seq`, so ids order, compare and sort as Redis's do and cost one
+object. Entries map an id to its flat field/value list in a SortedDict, which gives
+XRANGE its O(log n) bounds; XADD appends at the end.
+
+A consumer group keeps its pending entries list (PEL) by id, and each consumer keeps
+the same PendingEntry objects for the ids it owns, as Redis shares its streamNACKs
+between the group's PEL and the consumer's.
+"""
+
+from __future__ import annotations
+
+from sortedcontainers import SortedDict
+
+from replkv.integers import string_to_ll
+from replkv.keyspace import digest, values
+
+UINT64_MAX = (1 << 64) - 1
+MIN_ID = 0
+MAX_ID = (UINT64_MAX << 64) | UINT64_MAX
+# streamCG.entries_read when it cannot be known (SCG_INVALID_ENTRIES_READ).
+ENTRIES_READ_INVALID = -1
+_ID_MAX_LENGTH = 127  # streamGenericParseIDOrReply()'s 128-byte buffer
+_SPACES = b" \t\n\v\f\r"
+
+
+def make_id(ms: int, seq: int) -> int:
+    return ms << 64 | seq
+
+
+def id_ms(sid: int) -> int:
+    return sid >> 64
+
+
+def id_seq(sid: int) -> int:
+    return sid & UINT64_MAX
+
+
+def format_id(sid: int) -> bytes:
+    """The `<ms>-<seq>` text of an id, as replies and events carry it."""
+    return b"%d-%d" % (sid >> 64, sid & UINT64_MAX)
+
+
+def string_to_ull(text: bytes) -> int | None:
+    """util.c: string2ull(): string2ll() first, then strtoull()'s laxer rules.
+
+    strtoull() skips leading spaces, takes a sign (a minus wraps modulo 2^64) and
+    refuses overflow; a negative value string2ll() accepted is refused.
+    """
+    value = string_to_ll(text)
+    if value is not None:
+        return value if value >= 0 else None
+    rest = text.lstrip(_SPACES)
+    negative = False
+    if rest[:1] in (b"+", b"-"):
+        negative = rest[:1] == b"-"
+        rest = rest[1:]
+    if not rest or not rest.isdigit():
+        return None
+    number = int(rest)
+    if number > UINT64_MAX:
+        return None
+    return (-number) & UINT64_MAX if negative else number
+
+
+def parse_id(arg: bytes, missing_seq: int, strict: bool = False) -> tuple[int, bool] | None:
+    """streamGenericParseIDOrReply(): (id, seq given) or None for an invalid id.
+
+    `-` and `+` are the smallest and largest ids (refused when strict); `<ms>` alone
+    takes missing_seq; `<ms>-*` comes back with seq 0 and "seq given" False, for
+    XADD to pick the sequence. The C code reads the argument as a C string: it ends
+    at a NUL byte, and over 127 bytes it is refused.
+    """
+    if len(arg) > _ID_MAX_LENGTH:
+        return None
+    nul = arg.find(b"\x00")
+    if nul >= 0:
+        arg = arg[:nul]
+    if arg == b"-" or arg == b"+":
+        if strict:
+            return None
+        return (MIN_ID if arg == b"-" else MAX_ID), True
+    ms_text, dash, seq_text = arg.partition(b"-")
+    ms = string_to_ull(ms_text)
+    if ms is None:
+        return None
+    if not dash:
+        return make_id(ms, missing_seq), True
+    if seq_text == b"*":
+        return make_id(ms, 0), False
+    seq = string_to_ull(seq_text)
+    if seq is None:
+        return None
+    return make_id(ms, seq), True
+
+
+class PendingEntry:
+    """streamNACK: an id delivered to a consumer of a group and not acknowledged yet."""
+
+    __slots__ = ("delivery_time", "delivery_count", "consumer")
+
+    def __init__(self, delivery_time: int, delivery_count: int, consumer: Consumer) -> None:
+        self.delivery_time = delivery_time  # unix ms of the last delivery
+        self.delivery_count = delivery_count
+        self.consumer = consumer
+
+
+class Consumer:
+    """streamConsumer: a name, when it was last seen, and the ids it owns."""
+
+    __slots__ = ("name", "seen_time", "pel")
+
+    def __init__(self, name: bytes, seen_time: int) -> None:
+        self.name = name
+        self.seen_time = seen_time  # unix ms
+        self.pel: SortedDict = SortedDict()  # id -> PendingEntry
+
+
+class ConsumerGroup:
+    """streamCG: the last id delivered, how many entries were read, the PEL, consumers."""
+
+    __slots__ = ("name", "last_id", "entries_read", "pel", "consumers")
+
+    def __init__(self, name: bytes, last_id: int, entries_read: int) -> None:
+        self.name = name
+        self.last_id = last_id
+        self.entries_read = entries_read
+        self.pel: SortedDict = SortedDict()  # id -> PendingEntry
+        self.consumers: dict[bytes, Consumer] = {}
+
+
+class Stream:
+    """stream: entries, the last id ever generated, and the 7.0 bookkeeping.
+
+    `first_id` is the recorded first entry id (XINFO's recorded-first-entry-id),
+    `max_deleted_id` the largest id ever deleted, `entries_added` how many entries
+    were ever added: together they let a group's lag be computed.
+    """
+
+    __slots__ = ("entries", "last_id", "first_id", "max_deleted_id", "entries_added", "groups")
+
+    def __init__(self) -> None:
+        self.entries: SortedDict = SortedDict()  # id -> [field, value, field, value, ...]
+        self.last_id = MIN_ID
+        self.first_id = MIN_ID
+        self.max_deleted_id = MIN_ID
+        self.entries_added = 0
+        self.groups: dict[bytes, ConsumerGroup] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def copy(self) -> Stream:
+        """streamDup(): entries, groups, their PELs and consumers, for COPY."""
+        twin = Stream()
+        twin.entries = SortedDict((sid, list(fields)) for sid, fields in self.entries.items())
+        twin.last_id = self.last_id
+        twin.first_id = self.first_id
+        twin.max_deleted_id = self.max_deleted_id
+        twin.entries_added = self.entries_added
+        for name, group in self.groups.items():
+            copy = ConsumerGroup(name, group.last_id, group.entries_read)
+            for cname, consumer in group.consumers.items():
+                ccopy = Consumer(cname, consumer.seen_time)
+                for sid, nack in consumer.pel.items():
+                    pending = PendingEntry(nack.delivery_time, nack.delivery_count, ccopy)
+                    ccopy.pel[sid] = pending
+                    copy.pel[sid] = pending
+                copy.consumers[cname] = ccopy
+            twin.groups[name] = copy
+        return twin
+
+
+def _digest(value: bytes, stream: Stream) -> bytes:
+    """debug.c: each entry mixes "<ms>.<seq>", then each field and value; groups do not count."""
+    mix = digest.mix_digest
+    for sid, fields in stream.entries.items():
+        value = mix(value, b"%d.%d" % (sid >> 64, sid & UINT64_MAX))
+        for part in fields:
+            value = mix(value, part)
+    return value
+
+
+values.TYPE_NAMES[Stream] = b"stream"
+values.ENCODINGS[Stream] = lambda value: b"stream"
+digest.register_type(Stream, digest.OBJ_STREAM, _digest)
