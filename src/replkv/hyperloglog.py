@@ -31,6 +31,8 @@ ZERO_MAX_LEN = 64
 XZERO_MAX_LEN = 16384
 ALPHA_INF = 0.721347520444481703680  # 0.5 / ln(2)
 SEED = 0xADC83B19
+# llroundl() of an infinite or too large estimate: LLONG_MIN, as an unsigned 64-bit value.
+LLROUND_OVERFLOW = 1 << 63
 _MURMUR_M = 0xC6A4A7935BD1E995
 _U64 = 0xFFFFFFFFFFFFFFFF
 _unpack_u64 = struct.Struct("<Q").unpack_from
@@ -231,7 +233,9 @@ def sparse_registers(value: bytes | bytearray) -> bytearray:
         else:
             runlen = (b & 3) + 1
             if idx + runlen > REGISTERS:
-                break
+                # Redis 7.0 broke out and accepted a full count; the CVE-2025-32023
+                # fix that the reference redis-server carries refuses any overflow.
+                raise CorruptedHLL
             raw[idx : idx + runlen] = bytes((((b >> 2) & 0x1F) + 1,)) * runlen
             idx += runlen
             p += 1
@@ -474,16 +478,25 @@ def _tau(x: float) -> float:
 
 
 def estimate(histogram: list[int]) -> int:
-    """hllCount()'s estimator from the register histogram."""
+    """hllCount()'s estimator from the register histogram, as an unsigned 64-bit value."""
     m = float(REGISTERS)
     z = m * _tau((m - histogram[Q + 1]) / m)
     for j in range(Q, 0, -1):
         z += histogram[j]
         z *= 0.5
     z += m * _sigma(histogram[0] / m)
+    if z == 0.0:  # every register above Q + 1 (a forged dense string)
+        return LLROUND_OVERFLOW
     e = ALPHA_INF * m * m / z
+    if not e < 2.0**63:
+        return LLROUND_OVERFLOW
     whole = math.floor(e)
     return int(whole) + (1 if e - whole >= 0.5 else 0)  # llroundl(): halves away from 0
+
+
+def as_reply_integer(card: int) -> int:
+    """A cardinality as Redis replies it: addReplyLongLong() of a uint64_t."""
+    return card - (1 << 64) if card >= 1 << 63 else card
 
 
 def count(value: bytes | bytearray) -> int:

@@ -105,7 +105,7 @@ def pfcount(client: Client, argv: list[bytes]) -> bytes:
                 hll.merge_into(union, checked_hll(found))
             except CorruptedHLL:
                 return INVALIDOBJ
-        return reply.integer(hll.estimate(hll.raw_histogram(union)))
+        return reply.integer(hll.as_reply_integer(hll.estimate(hll.raw_histogram(union))))
     key = argv[1]
     found = db.get(key)
     if found is None:
@@ -127,7 +127,7 @@ def pfcount(client: Client, argv: list[bytes]) -> bytes:
     else:
         db.replace(key, value)
     client.server.propagate(db, argv)
-    return reply.integer(card)
+    return reply.integer(hll.as_reply_integer(card))
 
 
 @command("pfmerge", -2, "write denyoom", keys=(1, -1, 1), group="hyperloglog",
