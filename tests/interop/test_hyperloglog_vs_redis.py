@@ -364,4 +364,3 @@ class HyperLogLogPropagationVsRedisTests(DifferentialCase, SynchronousTestCase):
                 seen.append(received)
         self.assertEqual(seen[1], seen[0])
         self.assertIn(b"pfadd", seen[0])
-
