@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from twisted.trial.unittest import SynchronousTestCase
 
 from replkv import hyperloglog as hll
@@ -108,6 +110,28 @@ class SparseTests(SynchronousTestCase):
             hll.sparse_set(plain, index, count, self.max_bytes)
             hll.sparse_set(hinted, index, count, self.max_bytes, hint)
         self.assertEqual(hinted, plain)
+
+    def test_index_gives_the_same_bytes(self) -> None:
+        """sparse_add() (scans from the index's marks) writes what sparse_set() writes."""
+        rnd = random.Random(7)
+        for max_bytes in (300, 3000):
+            plain = hll.new_sparse()
+            indexed = hll.new_sparse()
+            for step in range(1800):
+                if plain[4] == hll.DENSE:
+                    break
+                index = rnd.randrange(hll.REGISTERS) if rnd.random() < 0.8 else rnd.randrange(99)
+                count = rnd.choice([1, 1, 2, 2, 3, 5, 9, 20, 32])
+                self.assertEqual(
+                    hll.sparse_add(indexed, index, count, max_bytes),
+                    hll.sparse_set(plain, index, count, max_bytes),
+                )
+                self.assertEqual(indexed, plain, (max_bytes, step))
+                if step % 97 == 0:
+                    # A write the index did not see (PFMERGE's): it must notice.
+                    other = rnd.randrange(hll.REGISTERS)
+                    hll.sparse_set(plain, other, 4, max_bytes)
+                    hll.sparse_set(indexed, other, 4, max_bytes)
 
     def test_corrupted_opcodes(self) -> None:
         for value in (sparse(), sparse(0x7F, 0x00), sparse(0x7F, 0xFF, 0x80), sparse(0x40)):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import struct
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 
 P = 14
@@ -211,6 +212,10 @@ def _val(value: int, length: int) -> int:
     return 0x80 | ((value - 1) << 2) | (length - 1)
 
 
+# Registers covered by a one-byte opcode (ZERO, VAL); 0 marks an XZERO's first byte.
+_SPAN = bytes(b + 1 if b < 0x40 else (b & 3) + 1 if b >= 0x80 else 0 for b in range(256))
+
+
 def _second_byte(value: bytes | bytearray, pos: int) -> int:
     """An XZERO's second byte; past the end Redis reads the string's NUL terminator."""
     return value[pos] if pos < len(value) else 0
@@ -265,50 +270,71 @@ def sparse_set(
     at or before the target) lets increasing indexes (PFMERGE) skip the scan's
     prefix; it is updated for the next call.
     """
-    if count > VAL_MAX_VALUE:
-        return _promote(value, index, count)
-    # Step 1: find the opcode covering index.
     if hint is None:
-        p = HEADER_SIZE
-        first = 0
-    else:
-        p, first = hint
+        return _sparse_update(value, index, count, max_bytes, HEADER_SIZE, 0)[0] and 1
+    result, prev, prev_first, _, _ = _sparse_update(
+        value, index, count, max_bytes, hint[0], hint[1]
+    )
+    if prev >= 0:  # the opcodes before prev are untouched: the next scan starts there
+        hint[0] = prev
+        hint[1] = prev_first
+    return result and 1
+
+
+UNCHANGED = 0
+CHANGED = 1
+PROMOTED = 2
+
+
+def _sparse_update(
+    value: bytearray, index: int, count: int, max_bytes: int, p: int, first: int
+) -> tuple[int, int, int, int, int]:
+    """hllSparseSet() from the opcode at p (covering registers from `first` on).
+
+    Returns (UNCHANGED, CHANGED or PROMOTED; the previous opcode's offset or -1 and
+    its first register; where the changed bytes end; how many bytes the scan walked).
+    """
+    if count > VAL_MAX_VALUE:
+        _promote(value, index, count)
+        return PROMOTED, -1, 0, 0, 0
+    # Step 1: find the opcode covering index.
+    start = p
     prev = -1
     end = len(value)
     span = 0
     oplen = 1
+    spans = _SPAN
     while p < end:
-        b = value[p]
-        if b < 0x40:
-            span = b + 1
-            oplen = 1
-        elif b >= 0x80:
-            span = (b & 3) + 1
-            oplen = 1
+        span = spans[value[p]]
+        if span:
+            if index < first + span:
+                oplen = 1
+                break
+            prev = p
+            p += 1
         else:
-            span = (((b & 0x3F) << 8) | _second_byte(value, p + 1)) + 1
-            oplen = 2
-        if index < first + span:
-            break
-        prev = p
-        p += oplen
+            span = (((value[p] & 0x3F) << 8) | _second_byte(value, p + 1)) + 1
+            if index < first + span:
+                oplen = 2
+                break
+            prev = p
+            p += 2
         first += span
     if span == 0 or p >= end:
         raise CorruptedHLL
-    if hint is not None and prev >= 0:
-        hint[0] = prev
-        hint[1] = first - _span_at(value, prev)
+    scanned = p - start
+    prev_first = first - _span_at(value, prev) if prev >= 0 else 0
     b = value[p]
     # Step 2: the trivial in-place cases.
     if b >= 0x80:
         if ((b >> 2) & 0x1F) + 1 >= count:
-            return 0
+            return UNCHANGED, prev, prev_first, p, scanned
         if span == 1:
             value[p] = _val(count, 1)
-            return _merge_adjacent(value, prev, end)
+            return CHANGED, prev, prev_first, max(p + 1, _merge_adjacent(value, prev, end)), scanned
     elif b < 0x40 and span == 1:
         value[p] = _val(count, 1)
-        return _merge_adjacent(value, prev, end)
+        return CHANGED, prev, prev_first, max(p + 1, _merge_adjacent(value, prev, end)), scanned
     # General case: split the opcode into up to three.
     last = first + span - 1
     if b < 0x80:
@@ -322,9 +348,11 @@ def sparse_set(
     delta = len(seq) - oplen
     # Step 3: put the sequence in place of the opcode, or promote if too long.
     if delta > 0 and end + delta > max_bytes:
-        return _promote(value, index, count)
+        _promote(value, index, count)
+        return PROMOTED, -1, 0, 0, scanned
     value[p : p + oplen] = seq
-    return _merge_adjacent(value, prev, end + delta)
+    changed_end = max(p + len(seq), _merge_adjacent(value, prev, end + delta))
+    return CHANGED, prev, prev_first, changed_end, scanned
 
 
 def _span_at(value: bytes | bytearray, p: int) -> int:
@@ -338,7 +366,9 @@ def _span_at(value: bytes | bytearray, p: int) -> int:
 
 
 def _merge_adjacent(value: bytearray, prev: int, end: int) -> int:
-    """hllSparseSet() step 4: merge equal adjacent VALs, scanning 5 opcodes from prev."""
+    """hllSparseSet() step 4: merge equal adjacent VALs, scanning 5 opcodes from prev.
+
+    Invalidates the cached cardinality; returns where the scan stopped."""
     p = prev if prev >= 0 else HEADER_SIZE
     scan = 5
     while p < end and scan:
@@ -361,14 +391,13 @@ def _merge_adjacent(value: bytearray, prev: int, end: int) -> int:
                     continue
         p += 1
     value[15] |= 0x80
-    return 1
+    return p
 
 
-def _promote(value: bytearray, index: int, count: int) -> int:
+def _promote(value: bytearray, index: int, count: int) -> None:
     """hllSparseSet()'s promote: convert to dense, then set the register there."""
     sparse_to_dense(value)
     dense_set(value, index, count)
-    return 1
 
 
 # -- adding and counting ---------------------------------------------------------------
@@ -379,7 +408,105 @@ def add(value: bytearray, element: bytes, max_bytes: int) -> int:
     index, count = pattern(element)
     if value[4] == DENSE:
         return dense_set(value, index, count)
-    return sparse_set(value, index, count, max_bytes)
+    return sparse_add(value, index, count, max_bytes)
+
+
+# -- an index of sparse opcodes: PFADD without scanning from the start -----------------
+
+_MARK_STEP = 48  # opcodes between two marks
+_INDEX_MIN_SIZE = 256  # shorter sparse strings are scanned from the start
+_STALE_SCAN = 6 * _MARK_STEP  # a scan this long (bytes) means too many marks were lost
+_INDEXES_KEPT = 64
+
+
+class _SparseIndex:
+    """Where every _MARK_STEP-th opcode of one sparse HLL starts, and its first register.
+
+    Valid while the string's opcodes still equal `snapshot`: any other writer
+    (SETRANGE, PFMERGE, a sparse_set without the index) makes it stale, and it is
+    rebuilt from the string. It never changes the bytes, only where scans start.
+    """
+
+    __slots__ = ("value", "snapshot", "offsets", "firsts")
+
+    def __init__(self, value: bytearray, offsets: list[int], firsts: list[int]) -> None:
+        self.value = value  # held so that id(value) is not reused while indexed
+        self.snapshot = bytes(value[HEADER_SIZE:])
+        self.offsets = offsets
+        self.firsts = firsts
+
+
+_indexes: dict[int, _SparseIndex] = {}
+
+
+def _build_index(value: bytearray) -> _SparseIndex:
+    """Scan the opcodes once and keep every _MARK_STEP-th; the oldest index goes."""
+    offsets = []
+    firsts = []
+    p = HEADER_SIZE
+    first = 0
+    end = len(value)
+    spans = _SPAN
+    n = 0
+    while p < end:
+        if n == _MARK_STEP:
+            offsets.append(p)
+            firsts.append(first)
+            n = 0
+        n += 1
+        span = spans[value[p]]
+        if span:
+            p += 1
+        else:
+            span = (((value[p] & 0x3F) << 8) | _second_byte(value, p + 1)) + 1
+            p += 2
+        first += span
+    entry = _SparseIndex(value, offsets, firsts)
+    key = id(value)
+    _indexes.pop(key, None)
+    if len(_indexes) >= _INDEXES_KEPT:
+        del _indexes[next(iter(_indexes))]
+    _indexes[key] = entry
+    return entry
+
+
+def sparse_add(value: bytearray, index: int, count: int, max_bytes: int) -> int:
+    """sparse_set() for PFADD: the scan starts at a mark two before the target."""
+    if len(value) < _INDEX_MIN_SIZE:
+        return _sparse_update(value, index, count, max_bytes, HEADER_SIZE, 0)[0] and 1
+    key = id(value)
+    entry = _indexes.get(key)
+    if entry is None or entry.value is not value or entry.snapshot != value[HEADER_SIZE:]:
+        entry = _build_index(value)
+    offsets = entry.offsets
+    firsts = entry.firsts
+    # The mark before the last one at or before index: the scan then passes an opcode
+    # before the target's, so it knows the previous opcode as a scan from the start does.
+    i = bisect_right(firsts, index) - 2
+    start, first = (offsets[i], firsts[i]) if i >= 0 else (HEADER_SIZE, 0)
+    old_size = len(value)
+    result, prev, _, changed_end, scanned = _sparse_update(
+        value, index, count, max_bytes, start, first
+    )
+    if result == UNCHANGED:
+        if scanned > _STALE_SCAN:
+            del _indexes[key]
+        return 0
+    if result == PROMOTED:
+        del _indexes[key]
+        return 1
+    # Marks inside the rewritten bytes go; those after them move with the bytes.
+    delta = len(value) - old_size
+    low = bisect_left(offsets, prev if prev >= 0 else HEADER_SIZE)
+    high = bisect_left(offsets, changed_end - delta)
+    tail = offsets[high:]
+    offsets[low:] = [offset + delta for offset in tail] if delta else tail
+    del firsts[low:high]
+    if scanned > _STALE_SCAN:
+        del _indexes[key]
+    else:
+        entry.snapshot = bytes(value[HEADER_SIZE:])
+    return 1
 
 
 def registers(value: bytes | bytearray) -> bytearray:
