@@ -247,5 +247,22 @@ class CommandTests(SynchronousTestCase):
         self.assertEqual(h("PFDEBUG", "nope", "c"), b"-ERR Unknown PFDEBUG subcommand 'nope'\r\n")
         self.assertEqual(h("EXISTS", "d"), b":0\r\n")
 
+    def test_partly_applied_pfadd_on_a_corrupted_hll_propagates_its_bytes(self) -> None:
+        h = self.h
+        short = sparse(0x40, 0xFF)  # XZERO:256, registers 256 and up missing
+        hll.invalidate_cache(short)
+        h("SET", "c", bytes(short))
+        mark = h.mark()
+        candidates = [b"%d" % i for i in range(2000)]
+        low = [e for e in candidates if hll.pattern(e)[0] < 256][:3]
+        high = [e for e in candidates if hll.pattern(e)[0] >= 256][:1]
+        elements = low + high  # three registers set, then the corruption is found
+        self.assertEqual(
+            h("PFADD", "c", *elements), b"-INVALIDOBJ Corrupted HLL object detected\r\n"
+        )
+        changed = h.db.get(b"c")
+        self.assertNotEqual(changed, short)
+        self.assertEqual(self.events(mark), [[b"SET", b"c", bytes(changed), b"KEEPTTL"]])
+
     def test_selftest(self) -> None:
         self.assertEqual(self.h("PFSELFTEST"), b"+OK\r\n")

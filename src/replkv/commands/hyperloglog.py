@@ -69,8 +69,8 @@ def pfadd(client: Client, argv: list[bytes]) -> bytes:
             for element in argv[2:]:
                 updated += add(value, element, max_bytes)
     except CorruptedHLL:
-        # Redis keeps the registers set before the corruption was found (and does not
-        # propagate); the command is propagated here so a replay rebuilds the same bytes.
+        # Redis keeps the registers set before the corruption was found, and propagates
+        # nothing; here the bytes are propagated, so that a replay holds them too.
         result = INVALIDOBJ
     if not updated:
         return result if result is INVALIDOBJ else reply.ZERO
@@ -81,7 +81,7 @@ def pfadd(client: Client, argv: list[bytes]) -> bytes:
     else:
         db.modified(key)
     if result is INVALIDOBJ:
-        client.server.propagate(db, argv)
+        client.server.propagate(db, [b"SET", key, bytes(value), b"KEEPTTL"])
         return result
     hll.invalidate_cache(value)
     notify(client.server, NOTIFY_STRING, b"pfadd", key, db.id)
