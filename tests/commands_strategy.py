@@ -207,6 +207,10 @@ _CANDIDATES: dict[bytes, st.SearchStrategy[list[bytes]]] = {
         st.sampled_from([[], [b"GET", b"#"], [b"GET", b"k*", b"GET", b"#"]]),
         keys,
     ).map(lambda t: [b"SORT", t[0], *t[1], *t[2], b"STORE", t[3]]),  # fmt: skip
+    # HyperLogLog (hyperloglog.c): PFCOUNT of one key refreshes the cached cardinality.
+    b"pfadd": st.tuples(keys, st.lists(values, max_size=4)).map(lambda t: [b"PFADD", t[0], *t[1]]),
+    b"pfmerge": st.lists(keys, min_size=1, max_size=3).map(lambda ks: [b"PFMERGE", *ks]),
+    b"pfcount": keys.map(lambda k: [b"PFCOUNT", k]),
 }
 # Commands whose effect is a random choice: fine where one server's log is replayed,
 # not where two servers run the same sequence and compare their data.

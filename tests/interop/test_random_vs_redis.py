@@ -59,6 +59,12 @@ HASH_FIELDS = [b"f", b"g", b"10", b"", b"a\x00b", b"-1"]
 UNORDERED = (b"hkeys", b"hvals", b"hgetall", b"hrandfield", b"hscan")
 ZSCORES = [b"1", b"2", b"-0", b"0", b"1.5", b"inf", b"-inf", b"0.1", b"1e300", b"x", b"nan", b""]
 ZMEMBERS = [b"a", b"b", b"c", b"", b"m" * 65, b"\x00"]
+# HyperLogLog strings made by hand: empty sparse, short (corrupted) sparse, dense.
+HLL_FORGED = [
+    b"HYLL\x01\x00\x00\x00" + bytes(8) + b"\x7f\xff",
+    b"HYLL\x01\x00\x00\x00" + bytes(8) + b"\x7f\x00",
+    b"HYLL\x00\x00\x00\x00" + bytes(8) + bytes(range(256)) * 48,
+]
 PATTERNS = [b"*", b"k*", b"?", b"[a-z]", b"\\*", b"[", b"*\x00*", b"s*p", b"[^k]", b"", b"n"]
 
 
@@ -548,10 +554,26 @@ class Generator:
         ]
         return r.choice(forms)
 
+    def c_hyperloglog(self) -> list[bytes]:
+        r = self.rnd
+        many = [b"e%d" % r.randrange(10**6) for _ in range(r.choice([50, 400]))]
+        debug = self.case(r.choice([b"encoding", b"decode", b"todense", b"bogus"]))
+        forms: list[list[bytes]] = [
+            [self.case(b"pfadd"), self.key(), *[self.value() for _ in range(r.randint(0, 4))]],
+            [b"PFADD", self.key(), *many],
+            [self.case(b"pfcount"), *self.keys(1, 3)],
+            [self.case(b"pfmerge"), *self.keys(1, 3)],
+            [b"PFDEBUG", debug, self.key()],
+            [b"SET", self.key(), r.choice(HLL_FORGED)],
+        ]
+        return r.choice(forms)
+
     def plain(self) -> Command:
         """One command of any family, with its normaliser; sometimes of the wrong arity."""
         if self.rnd.random() < 0.15:
             return self.normalised(self.c_lists())
+        if self.rnd.random() < 0.05:
+            return self.normalised(self.c_hyperloglog())
         roll = self.rnd.random()
         if roll < 0.4:
             argv = self.c_strings() if self.rnd.random() < 0.7 else self.c_zsets()

@@ -208,6 +208,11 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "evalsha_ro": (("RO", "access"),),
     "fcall": (RW_ACCESS_UPDATE,),
     "fcall_ro": (("RO", "access"),),
+    # hyperloglog
+    "pfadd": (RW_INSERT,),
+    "pfcount": (("RW", "access"),),
+    "pfmerge": (("RW", "access", "insert"), ("RO", "access")),
+    "pfdebug": (("RW", "access"),),
 }
 # Commands whose keys follow a numkeys argument: their last key spec is Redis's
 # "keynum" find_keys, as (begin_search index, keynumidx, firstkey, keystep); any
@@ -254,6 +259,8 @@ KEY_SPEC_NOTES = {
     "fcall": b"We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
     "fcall_ro": b"We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
     "getex": b"RW and UPDATE because it changes the TTL",
+    "pfcount": b"RW because it may change the internal representation of the key, and "
+    b"propagate to replicas",
     "set": b"RW and ACCESS due to the optional `GET` argument",
 }
 
