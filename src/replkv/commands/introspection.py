@@ -208,6 +208,10 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "evalsha_ro": (("RO", "access"),),
     "fcall": (RW_ACCESS_UPDATE,),
     "fcall_ro": (("RO", "access"),),
+    # bitmaps
+    "setbit": (RW_ACCESS_UPDATE,),
+    "bitop": (OW_UPDATE, ("RO", "access")),
+    "bitfield": (RW_ACCESS_UPDATE + ("variable_flags",),),
 }
 # Commands whose keys follow a numkeys argument: their last key spec is Redis's
 # "keynum" find_keys, as (begin_search index, keynumidx, firstkey, keystep); any
@@ -249,6 +253,7 @@ UNKNOWN_KEY_SPECS: dict[str, tuple[tuple[bytes, tuple[str, ...]], ...]] = {
     "sort_ro": (_SORT_BY_GET,),
 }
 KEY_SPEC_NOTES = {
+    "bitfield": b"This command allows both access and modification of the key",
     "eval": b"We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
     "eval_ro": b"We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
     "fcall": b"We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
