@@ -79,25 +79,64 @@ def wrap(value: int, signed: bool, bits: int) -> int:
     return value
 
 
-def settle(value: int, signed: bool, bits: int, overflow: int) -> int | None:
-    """checkSignedBitfieldOverflow()/checkUnsignedBitfieldOverflow() applied to value:
-    the value to store, or None when it overflows under OVERFLOW FAIL.
+def _int64(value: int) -> int:
+    """value as C's int64_t holds it after wrapping."""
+    value &= _U64
+    return value - (1 << 64) if value >> 63 else value
 
-    An unsigned SET of a negative number is an overflow (Redis sees the 64-bit
-    unsigned cast): it saturates to the maximum, as Redis does; set_value() handles it.
+
+def overflow_direction(value: int, incr: int, signed: bool, bits: int) -> int:
+    """checkSignedBitfieldOverflow()/checkUnsignedBitfieldOverflow(): 1 above the type,
+    -1 below, 0 within.
+
+    value + incr is what is stored: for SET, value is the argument and incr 0 (an
+    unsigned SET sees the argument cast to uint64_t). Redis computes `max - value` and
+    `min - value` in 64 bits, so a signed SET far below the type can wrap into an
+    overflow upwards (OVERFLOW SAT then stores the maximum): that is kept.
     """
     low, high = limits(signed, bits)
-    if low <= value <= high:
-        return value
+    if not signed:
+        if value > high or (incr > 0 and incr > high - value):
+            return 1
+        if incr < 0 and incr < -value:
+            return -1
+        return 0
+    above = _int64(high - value)
+    below = _int64(low - value)
+    if value > high or (bits != 64 and incr > above) or (value >= 0 and incr > 0 and incr > above):
+        return 1
+    if value < low or (bits != 64 and incr < below) or (value < 0 and incr < 0 and incr < below):
+        return -1
+    return 0
+
+
+def settle(value: int, incr: int, signed: bool, bits: int, overflow: int) -> int | None:
+    """The value to store for value + incr under the OVERFLOW mode; None when it
+    overflows under OVERFLOW FAIL."""
+    if not signed and value < 0:
+        value &= _U64  # SET's argument cast to uint64_t: above any unsigned type
+    direction = overflow_direction(value, incr, signed, bits)
+    if not direction:
+        return value + incr
     if overflow == OVERFLOW_FAIL:
         return None
     if overflow == OVERFLOW_SAT:
-        return high if value > high else low
-    return wrap(value, signed, bits)
+        low, high = limits(signed, bits)
+        return high if direction > 0 else low
+    return wrap(value + incr, signed, bits)
 
 
-def set_value(value: int, signed: bool, bits: int, overflow: int) -> int | None:
-    """SET's new value for the i64 argument (settle() with Redis's unsigned cast)."""
-    if not signed and value < 0:
-        value &= _U64  # the C cast to uint64_t: always above the type's maximum
-    return settle(value, signed, bits, overflow)
+def only_reads(args: list[bytes]) -> bool:
+    """db.c: bitfieldGetKeys(): whether the operations after the key are only GETs and
+    OVERFLOWs (anything unparsable counts as a write, to be safe)."""
+    i = 0
+    while i < len(args):
+        name = args[i].lower()
+        remaining = len(args) - i - 1
+        if name == b"get" and remaining >= 2:
+            i += 3
+        elif name == b"overflow" and remaining >= 1:
+            i += 2
+        else:
+            return False
+    return True

@@ -355,9 +355,9 @@ def bitfield_generic(client: Client, argv: list[bytes], read_only: bool) -> byte
             replies.append(reply.integer(old))
             continue
         if opcode == SET:
-            new = bitfield.set_value(argument, signed, bits, overflow)
+            new = bitfield.settle(argument, 0, signed, bits, overflow)
         else:
-            new = bitfield.settle(old + argument, signed, bits, overflow)
+            new = bitfield.settle(old, argument, signed, bits, overflow)
         if new is None:
             replies.append(client.null)
             continue

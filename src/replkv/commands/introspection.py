@@ -7,7 +7,7 @@ plus the group's category; one key spec from the legacy first/last/step range.
 
 from __future__ import annotations
 
-from replkv import errors, reply
+from replkv import bitfield, errors, reply
 from replkv.client import Client
 from replkv.commands import registry
 from replkv.commands.args import try_int
@@ -632,6 +632,8 @@ def command_getkeysandflags(client: Client, argv: list[bytes]) -> bytes:
         specs = (RW_ACCESS_UPDATE if has_get else OW_UPDATE,)
     elif cmd.name == "sort":
         specs = (("RO", "access"), OW_UPDATE)  # the sorted key, then STORE's
+    elif cmd.name == "bitfield":
+        specs = (("RO", "access") if bitfield.only_reads(argv[4:]) else RW_ACCESS_UPDATE,)
     entries = []
     for index, key in enumerate(keys):
         flags = specs[min(index, len(specs) - 1)]
