@@ -343,14 +343,40 @@ class BitmapsVsRedisTests(DifferentialCase, SynchronousTestCase):
             for mode in ["WRAP", "SAT", "FAIL"]:
                 for value in values:
                     commands.append(
-                        ["BITFIELD", "f", "OVERFLOW", mode, "SET", kind, "3", str(value),
-                         "GET", kind, "3"]  # fmt: skip
+                        [
+                            "BITFIELD",
+                            "f",
+                            "OVERFLOW",
+                            mode,
+                            "SET",
+                            kind,
+                            "3",
+                            str(value),
+                            "GET",
+                            kind,
+                            "3",
+                        ]  # fmt: skip
                     )
                 for start in (low, high):
                     for step in increments:
                         commands.append(
-                            ["BITFIELD", "f", "SET", kind, "#1", str(start), "OVERFLOW", mode,
-                             "INCRBY", kind, "#1", str(clamp64(step)), "GET", kind, "#1"]  # fmt: skip
+                            [
+                                "BITFIELD",
+                                "f",
+                                "SET",
+                                kind,
+                                "#1",
+                                str(start),
+                                "OVERFLOW",
+                                mode,
+                                "INCRBY",
+                                kind,
+                                "#1",
+                                str(clamp64(step)),
+                                "GET",
+                                kind,
+                                "#1",
+                            ]  # fmt: skip
                         )
         commands += [["GET", "f"], ["DEBUG", "DIGEST"]]
         self.assertSameReplies(commands)
@@ -358,15 +384,90 @@ class BitmapsVsRedisTests(DifferentialCase, SynchronousTestCase):
     def test_bitfield_mixed_operations(self) -> None:
         self.both_protocols(
             [
-                ["BITFIELD", "g", "get", "u8", "0", "set", "u8", "0", "1", "overflow", "fail",
-                 "set", "u4", "4", "100", "incrby", "u4", "4", "-1", "Get", "i64", "6"],  # fmt: skip
-                ["BITFIELD", "g", "SET", "i7", "5", "-33", "GET", "i7", "5", "GET", "u7", "5",
-                 "INCRBY", "u13", "#3", "-77", "GET", "u13", "#3", "SET", "i33", "3", "-8"],  # fmt: skip
-                ["BITFIELD", "g", "INCRBY", "u2", "100", "1", "INCRBY", "u2", "100", "1",
-                 "INCRBY", "u2", "100", "1", "INCRBY", "u2", "100", "1"],  # fmt: skip
+                [
+                    "BITFIELD",
+                    "g",
+                    "get",
+                    "u8",
+                    "0",
+                    "set",
+                    "u8",
+                    "0",
+                    "1",
+                    "overflow",
+                    "fail",
+                    "set",
+                    "u4",
+                    "4",
+                    "100",
+                    "incrby",
+                    "u4",
+                    "4",
+                    "-1",
+                    "Get",
+                    "i64",
+                    "6",
+                ],  # fmt: skip
+                [
+                    "BITFIELD",
+                    "g",
+                    "SET",
+                    "i7",
+                    "5",
+                    "-33",
+                    "GET",
+                    "i7",
+                    "5",
+                    "GET",
+                    "u7",
+                    "5",
+                    "INCRBY",
+                    "u13",
+                    "#3",
+                    "-77",
+                    "GET",
+                    "u13",
+                    "#3",
+                    "SET",
+                    "i33",
+                    "3",
+                    "-8",
+                ],  # fmt: skip
+                [
+                    "BITFIELD",
+                    "g",
+                    "INCRBY",
+                    "u2",
+                    "100",
+                    "1",
+                    "INCRBY",
+                    "u2",
+                    "100",
+                    "1",
+                    "INCRBY",
+                    "u2",
+                    "100",
+                    "1",
+                    "INCRBY",
+                    "u2",
+                    "100",
+                    "1",
+                ],  # fmt: skip
                 ["BITFIELD", "f", "OVERFLOW", "FAIL", "SET", "u8", "100", "300"],
                 ["STRLEN", "f"],
-                ["BITFIELD", "f", "OVERFLOW", "FAIL", "SET", "u8", "200", "300", "GET", "u8", "200"],
+                [
+                    "BITFIELD",
+                    "f",
+                    "OVERFLOW",
+                    "FAIL",
+                    "SET",
+                    "u8",
+                    "200",
+                    "300",
+                    "GET",
+                    "u8",
+                    "200",
+                ],
                 ["STRLEN", "f"],
                 ["GET", "g"],
                 ["DEBUG", "DIGEST"],
@@ -374,9 +475,7 @@ class BitmapsVsRedisTests(DifferentialCase, SynchronousTestCase):
         )
 
     def test_offset_limit_follows_proto_max_bulk_len(self) -> None:
-        self.addCleanup(
-            self.assertSameReplies, [["CONFIG", "SET", "proto-max-bulk-len", "512mb"]]
-        )
+        self.addCleanup(self.assertSameReplies, [["CONFIG", "SET", "proto-max-bulk-len", "512mb"]])
         self.assertSameReplies(
             [
                 ["CONFIG", "SET", "proto-max-bulk-len", "1mb"],
@@ -435,9 +534,7 @@ class BitmapsVsRedisTests(DifferentialCase, SynchronousTestCase):
 
     def test_keyspace_notifications(self) -> None:
         self.assertSameReplies([*SETUP, ["CONFIG", "SET", "notify-keyspace-events", "KEA"]])
-        self.addCleanup(
-            self.assertSameReplies, [["CONFIG", "SET", "notify-keyspace-events", ""]]
-        )
+        self.addCleanup(self.assertSameReplies, [["CONFIG", "SET", "notify-keyspace-events", ""]])
         listeners = self.connect_pair()
         for listener in listeners:
             listener.call("PSUBSCRIBE", "__key*__:*")
