@@ -115,9 +115,11 @@ def setbit(client: Client, argv: list[bytes]) -> bytes:
 @command("getbit", 3, "readonly fast", keys=(1, 1, 1), group="bitmap")
 def getbit(client: Client, argv: list[bytes]) -> bytes:
     offset = bit_offset(client, argv[2])
-    value = read_string(client, argv[1])
+    value = client.db.get(argv[1])
     if value is None:
         return reply.ZERO
+    if type(value) is not bytes and type(value) is not bytearray:
+        return errors.WRONGTYPE
     byte = offset >> 3
     if byte >= len(value):
         return reply.ZERO
