@@ -128,6 +128,17 @@ def getbit(client: Client, argv: list[bytes]) -> bytes:
 
 # -- BITCOUNT / BITPOS -------------------------------------------------------------------
 
+POPCOUNT_CHUNK = 1 << 20  # bytes per integer conversion: no 512 MB temporary
+
+
+def popcount(value: bytes | bytearray, start: int, end: int) -> int:
+    """The set bits of value[start:end]."""
+    view = memoryview(value)
+    count = 0
+    for at in range(start, end, POPCOUNT_CHUNK):
+        count += int.from_bytes(view[at : min(at + POPCOUNT_CHUNK, end)], "big").bit_count()
+    return count
+
 
 def _is_bit_unit(arg: bytes) -> bool:
     """The BYTE|BIT argument: True for BIT; a syntax error for anything else."""
@@ -159,7 +170,7 @@ def bitcount(client: Client, argv: list[bytes]) -> bytes:
         return reply.ZERO
     count = len(argv)
     if count == 2:
-        return reply.integer(int.from_bytes(value, "big").bit_count())
+        return reply.integer(popcount(value, 0, len(value)))
     if count not in (4, 5):
         return errors.SYNTAX
     start = parse_int(argv[2])
@@ -172,7 +183,7 @@ def bitcount(client: Client, argv: list[bytes]) -> bytes:
     if start > end:
         return reply.ZERO
     if not bits:
-        return reply.integer(int.from_bytes(value[start : end + 1], "big").bit_count())
+        return reply.integer(popcount(value, start, end + 1))
     first = start >> 3
     last = end >> 3
     number = int.from_bytes(value[first : last + 1], "big") >> (7 - (end & 7))
