@@ -505,6 +505,20 @@ class BitmapsVsRedisTests(DifferentialCase, SynchronousTestCase):
             ]
         )
 
+    def test_the_last_offset_of_512_mb(self) -> None:
+        """Offset 2**32 - 1 builds a 512 MB string on each server (briefly)."""
+        self.assertSameReplies(
+            [
+                ["SETBIT", "k", "4294967295", "1"],
+                ["STRLEN", "k"],
+                ["GETBIT", "k", "4294967295"],
+                ["BITPOS", "k", "1", "-1"],
+                ["BITFIELD", "k", "GET", "u8", "#536870911", "GET", "u1", "4294967295"],
+                ["SETBIT", "k", "4294967296", "1"],
+                ["DEL", "k"],
+            ]
+        )
+
     def test_wrongtype_everywhere(self) -> None:
         self.assertSameReplies(
             [
