@@ -211,6 +211,23 @@ _CANDIDATES: dict[bytes, st.SearchStrategy[list[bytes]]] = {
     b"pfadd": st.tuples(keys, st.lists(values, max_size=4)).map(lambda t: [b"PFADD", t[0], *t[1]]),
     b"pfmerge": st.lists(keys, min_size=1, max_size=3).map(lambda ks: [b"PFMERGE", *ks]),
     b"pfcount": keys.map(lambda k: [b"PFCOUNT", k]),
+    # Bitmaps (bitops.c)
+    b"setbit": st.tuples(keys, st.integers(0, 80), st.sampled_from([b"0", b"1"])).map(
+        lambda t: [b"SETBIT", t[0], b"%d" % t[1], t[2]]
+    ),
+    b"bitop": st.tuples(
+        st.sampled_from([b"AND", b"OR", b"XOR", b"NOT"]),
+        keys,
+        st.lists(keys, min_size=1, max_size=3),
+    ).map(lambda t: [b"BITOP", t[0], t[1], *(t[2][:1] if t[0] == b"NOT" else t[2])]),
+    b"bitfield": st.tuples(
+        keys,
+        st.sampled_from([b"WRAP", b"SAT", b"FAIL"]),
+        st.sampled_from([b"SET", b"INCRBY"]),
+        st.sampled_from([b"u8", b"i5", b"i64", b"u63", b"u1"]),
+        st.sampled_from([b"0", b"3", b"#2", b"40"]),
+        st.sampled_from([b"1", b"-1", b"100", b"-300", b"9223372036854775807"]),
+    ).map(lambda t: [b"BITFIELD", t[0], b"OVERFLOW", t[1], t[2], t[3], t[4], t[5]]),
 }
 # Commands whose effect is a random choice: fine where one server's log is replayed,
 # not where two servers run the same sequence and compare their data.

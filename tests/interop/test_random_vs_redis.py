@@ -269,6 +269,49 @@ class Generator:
             return argv
         return self.c_set()
 
+    def c_bitmaps(self) -> list[bytes]:
+        """Bitmap commands; offsets stay small (or past the 512 MB limit, refused)."""
+        r = self.rnd
+        offset = lambda: r.choice(  # noqa: E731
+            [b"%d" % r.randint(0, 70), b"%d" % r.randint(0, 70), b"-1", b"x", b"4294967296"]
+        )
+        bound = lambda: r.choice([b"%d" % r.randint(-20, 20), b"x"])  # noqa: E731
+        unit = lambda: r.choice([[], [], [b"BIT"], [b"byte"], [b"bogus"]])  # noqa: E731
+        choice = r.randrange(10)
+        if choice <= 1:
+            patterns = [b"\xff", b"\xff\xff\xff", b"\x00\x00", b"\x0f\xf0", b"\x80\x01"]
+            return [b"SET", self.key(), r.choice(patterns)]  # runs of ones and zeros
+        choice -= 2
+        if choice == 0:
+            return [self.case(b"setbit"), self.key(), offset(), r.choice([b"0", b"1", b"2"])]
+        if choice == 1:
+            return [self.case(b"getbit"), self.key(), offset()]
+        if choice == 2:
+            return [
+                self.case(b"bitcount"),
+                self.key(),
+                *r.choice([[], [bound(), bound()]]),
+                *unit(),
+            ]
+        if choice == 3:
+            tail = r.choice([[], [bound()], [bound(), bound()], [bound(), bound(), *unit()]])
+            return [self.case(b"bitpos"), self.key(), r.choice([b"0", b"1", b"2"]), *tail]
+        if choice == 4:
+            operation = r.choice([b"and", b"or", b"xor", b"not", b"nand"])
+            return [b"BITOP", self.case(operation), self.key(), *self.keys(1, 3)]
+        argv = [self.case(r.choice([b"bitfield", b"bitfield", b"bitfield_ro"])), self.key()]
+        for _ in range(r.randint(0, 4)):
+            kind = r.choice([b"i8", b"u8", b"i64", b"u63", b"i5", b"u1", b"u64", b"x"])
+            where = r.choice([offset(), b"#%d" % r.randint(0, 8)])
+            roll = r.random()
+            if roll < 0.2:
+                argv += [b"OVERFLOW", r.choice([b"WRAP", b"sat", b"FAIL", b"bogus"])]
+            elif roll < 0.5:
+                argv += [self.case(b"get"), kind, where]
+            else:
+                argv += [self.case(r.choice([b"set", b"incrby"])), kind, where, self.integer()]
+        return argv
+
     def c_zsets(self) -> list[bytes]:
         """Sorted set commands with deterministic replies (no ZRANDMEMBER)."""
         r = self.rnd
@@ -574,6 +617,8 @@ class Generator:
             return self.normalised(self.c_lists())
         if self.rnd.random() < 0.05:
             return self.normalised(self.c_hyperloglog())
+        if self.rnd.random() < 0.1:
+            return self.normalised(self.c_bitmaps())
         roll = self.rnd.random()
         if roll < 0.4:
             argv = self.c_strings() if self.rnd.random() < 0.7 else self.c_zsets()

@@ -7,7 +7,7 @@ plus the group's category; one key spec from the legacy first/last/step range.
 
 from __future__ import annotations
 
-from replkv import errors, reply
+from replkv import bitfield, errors, reply
 from replkv.client import Client
 from replkv.commands import registry
 from replkv.commands.args import try_int
@@ -213,6 +213,10 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "pfcount": (("RW", "access"),),
     "pfmerge": (("RW", "access", "insert"), ("RO", "access")),
     "pfdebug": (("RW", "access"),),
+    # bitmaps
+    "setbit": (RW_ACCESS_UPDATE,),
+    "bitop": (OW_UPDATE, ("RO", "access")),
+    "bitfield": (RW_ACCESS_UPDATE + ("variable_flags",),),
 }
 # Commands whose keys follow a numkeys argument: their last key spec is Redis's
 # "keynum" find_keys, as (begin_search index, keynumidx, firstkey, keystep); any
@@ -254,6 +258,7 @@ UNKNOWN_KEY_SPECS: dict[str, tuple[tuple[bytes, tuple[str, ...]], ...]] = {
     "sort_ro": (_SORT_BY_GET,),
 }
 KEY_SPEC_NOTES = {
+    "bitfield": b"This command allows both access and modification of the key",
     "eval": b"We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
     "eval_ro": b"We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
     "fcall": b"We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
@@ -634,6 +639,8 @@ def command_getkeysandflags(client: Client, argv: list[bytes]) -> bytes:
         specs = (RW_ACCESS_UPDATE if has_get else OW_UPDATE,)
     elif cmd.name == "sort":
         specs = (("RO", "access"), OW_UPDATE)  # the sorted key, then STORE's
+    elif cmd.name == "bitfield":
+        specs = (("RO", "access") if bitfield.only_reads(argv[4:]) else RW_ACCESS_UPDATE,)
     entries = []
     for index, key in enumerate(keys):
         flags = specs[min(index, len(specs) - 1)]

@@ -44,6 +44,7 @@ FAMILIES = (
     "scripting",
     "functions",
     "hyperloglog",
+    "bitmaps",
 )
 
 

@@ -159,6 +159,11 @@ class Database:
         if self.observed:
             self.signal_modified(key)
 
+    def unshare(self, key: bytes, value: Any) -> None:
+        """db.c: dbUnshareStringValue(): an equal, mutable copy of the value takes its
+        place; nothing changed, so nobody is told."""
+        self.data[key] = value
+
     def modified(self, key: bytes) -> None:
         """A container value was changed in place (LPUSH, HSET, …): tell observers."""
         if self.observed:
