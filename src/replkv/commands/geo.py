@@ -29,6 +29,7 @@ from replkv.geohash import (
     to_int64,
 )
 from replkv.keyspace.zset import ScoreRange, ZSet
+from replkv.pqsort import pqsort
 
 NEED_RADIUS = errors.err("need numeric radius")
 NEED_WIDTH = errors.err("need numeric width")
@@ -239,6 +240,22 @@ def find_points(zs: ZSet, shape: Shape, limit: int) -> list[Point]:
     return found
 
 
+def _distance_of(point: Point) -> float:
+    return point[4]
+
+
+def _by_distance(a: Point, b: Point) -> int:
+    """sort_gp_asc()."""
+    if a[4] > b[4]:
+        return 1
+    return 0 if a[4] == b[4] else -1
+
+
+def _by_distance_desc(a: Point, b: Point) -> int:
+    """sort_gp_desc()."""
+    return -_by_distance(a, b)
+
+
 class _Search:
     """The parsed options of one search."""
 
@@ -397,8 +414,12 @@ def georadius_generic(client: Client, argv: list[bytes], src_index: int, flags: 
     if not points and storekey is None:
         return reply.EMPTY_ARRAY
     if sort != SORT_NONE:
-        # A stable sort, as glibc's qsort (a merge sort) is.
-        points.sort(key=lambda point: point[4], reverse=sort == SORT_DESC)
+        returned = len(points) if not count or count > len(points) else count
+        if returned == len(points):
+            # glibc's qsort is a merge sort: stable, equal distances keep their order.
+            points.sort(key=_distance_of, reverse=sort == SORT_DESC)
+        else:
+            pqsort(points, _by_distance if sort == SORT_ASC else _by_distance_desc, 0, returned - 1)
     if count:
         points = points[:count]
     if storekey is None:
