@@ -31,16 +31,8 @@ NAN = math.nan
 # -- C's libm semantics: NaN instead of Python's ValueError --------------------------
 
 
-def _sin(x: float) -> float:
-    return math.sin(x) if math.isfinite(x) else NAN
-
-
 def _cos(x: float) -> float:
     return math.cos(x) if math.isfinite(x) else NAN
-
-
-def _asin(x: float) -> float:
-    return math.asin(x) if -1.0 <= x <= 1.0 else NAN
 
 
 def _sqrt(x: float) -> float:
@@ -146,7 +138,8 @@ def decode_area(bits: int, step: int) -> tuple[float, float, float, float]:
 
 def decode_score(score: float) -> tuple[float, float]:
     """decodeGeohash(): a score's cell centre as (longitude, latitude), clamped to range."""
-    long_min, long_max, lat_min, lat_max = decode_area(to_uint64(score), STEP_MAX)
+    bits = int(score) if 0.0 <= score < 18446744073709551616.0 else to_uint64(score)
+    long_min, long_max, lat_min, lat_max = decode_area(bits, STEP_MAX)
     longitude = (long_min + long_max) / 2
     longitude = min(max(longitude, LONG_MIN), LONG_MAX)
     latitude = (lat_min + lat_max) / 2
@@ -304,13 +297,20 @@ def score_range(bits: int, step: int) -> tuple[float, float]:
 
 def distance(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """geohashGetDistance(): the haversine great-circle distance in metres."""
-    lat1r = deg_rad(lat1)
-    lon1r = deg_rad(lon1)
-    lat2r = deg_rad(lat2)
-    lon2r = deg_rad(lon2)
-    u = _sin((lat2r - lat1r) / 2)
-    v = _sin((lon2r - lon1r) / 2)
-    return 2.0 * EARTH_RADIUS * _asin(_sqrt(u * u + _cos(lat1r) * _cos(lat2r) * v * v))
+    lat1r = lat1 * D_R
+    lon1r = lon1 * D_R
+    lat2r = lat2 * D_R
+    lon2r = lon2 * D_R
+    try:
+        u = math.sin((lat2r - lat1r) / 2)
+        v = math.sin((lon2r - lon1r) / 2)
+        return (
+            2.0
+            * EARTH_RADIUS
+            * math.asin(math.sqrt(u * u + math.cos(lat1r) * math.cos(lat2r) * v * v))
+        )
+    except ValueError:  # an infinity or asin() past 1: C's libm answers NaN
+        return NAN
 
 
 def in_rectangle(
