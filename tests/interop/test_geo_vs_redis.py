@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import random
 
-from twisted.trial.unittest import SynchronousTestCase
+from twisted.trial.unittest import SynchronousTestCase, TestCase
 
 from tests.support.differential import DifferentialCase, cmd
+from tests.support.processes import start_redis_server, start_replkv
+from tests.support.replication import call, in_sync, wait_for
+from tests.support.resp_client import RawClient
 
 HELLO3 = cmd("HELLO", "3", normalise=lambda raw: raw[:1])
 HELLO2 = cmd("HELLO", "2", normalise=lambda raw: raw[:1])
@@ -360,3 +363,45 @@ class GeoVsRedisTests(DifferentialCase, SynchronousTestCase):
         commands.append(["GEORADIUS", "t", "1.2", "1.1", "500", "km", "ASC"])
         commands.append(["GEORADIUS", "t", "1.2", "1.1", "500", "km", "DESC"])
         self.assertSameReplies(commands)
+
+    def test_command_getkeys(self) -> None:
+        self.assertSameReplies(
+            [
+                ["COMMAND", "GETKEYS", "GEORADIUS", "k", "0", "0", "1", "m", "STORE", "d",
+                 "storedist", "e"],
+                ["COMMAND", "GETKEYS", "GEORADIUS", "k", "0", "0", "1", "store", "d"],
+                ["COMMAND", "GETKEYS", "GEORADIUSBYMEMBER", "k", "m", "1", "m", "STOREDIST", "d"],
+                ["COMMAND", "GETKEYSANDFLAGS", "GEORADIUS", "k", "0", "0", "1", "m", "STORE", "d"],
+                ["COMMAND", "GETKEYSANDFLAGS", "GEOSEARCHSTORE", "d", "k", "FROMMEMBER", "m",
+                 "BYRADIUS", "1", "m"],
+                ["COMMAND", "GETKEYS", "GEOADD", "k", "1", "1", "m"],
+            ]
+        )  # fmt: skip
+
+
+class GeoReplicationTests(TestCase):
+    def test_a_redis_replica_applies_the_geo_stream(self) -> None:
+        """GEOADD's ZADD and the STORE forms, applied by redis-server, give the same data."""
+        master = start_replkv(self, "--enable-debug-command", "yes", "--repl-diskless-sync", "no")
+        replica = start_redis_server(
+            self, "--enable-debug-command", "yes", "--replicaof", "127.0.0.1", str(master.port)
+        )
+        wait_for(lambda: in_sync(master, replica), "the full sync", master, replica)
+        with RawClient(master.port) as client:
+            client.pipeline(
+                [
+                    *SETUP,
+                    ["GEOADD", "g", "XX", "CH", "1", "1", "Palermo", "2", "2", "nosuch"],
+                    ["GEOADD", "g", "NX", "1", "1", "Palermo", "3", "3", "New"],
+                    ["GEORADIUS", "g", "15", "37", "3000", "km", "STORE", "d1"],
+                    ["GEORADIUSBYMEMBER", "g", "Paris", "900", "mi", "STOREDIST", "d2"],
+                    ["GEOSEARCHSTORE", "d3", "g", "FROMLONLAT", "0", "0", "BYBOX", "9000", "900",
+                     "km", "STOREDIST", "DESC", "COUNT", "3"],
+                    ["GEOSEARCHSTORE", "d1", "g", "FROMLONLAT", "0", "0", "BYRADIUS", "0", "m"],
+                ]
+            )  # fmt: skip
+        wait_for(lambda: in_sync(master, replica), "the stream", master, replica)
+        self.assertEqual(
+            call(master.port, "DEBUG", "DIGEST"), call(replica.port, "DEBUG", "DIGEST")
+        )
+        self.assertEqual(call(master.port, "DBSIZE"), call(replica.port, "DBSIZE"))
