@@ -45,6 +45,44 @@ def _zadd() -> st.SearchStrategy[list[bytes]]:
     )
 
 
+lonlats = st.sampled_from(
+    [(b"13.361389", b"38.115556"), (b"15.087269", b"37.502669"), (b"0", b"0"),
+     (b"180", b"85.05112878"), (b"-180", b"-85.05112878"), (b"10", b"10"), (b"200", b"0")]
+)  # fmt: skip
+
+
+def _geoadd() -> st.SearchStrategy[list[bytes]]:
+    options = st.lists(st.sampled_from([b"NX", b"XX", b"CH"]), max_size=2)
+    points = st.lists(st.tuples(lonlats, members), min_size=1, max_size=3)
+    return st.tuples(keys, options, points).map(
+        lambda t: [
+            b"GEOADD",
+            t[0],
+            *t[1],
+            *[part for (lon, lat), m in t[2] for part in (lon, lat, m)],
+        ]
+    )
+
+
+def _geosearchstore() -> st.SearchStrategy[list[bytes]]:
+    origin = st.one_of(
+        lonlats.map(lambda p: [b"FROMLONLAT", *p]), members.map(lambda m: [b"FROMMEMBER", m])
+    )
+    shape = st.sampled_from(
+        [
+            [b"BYRADIUS", b"300", b"km"],
+            [b"BYRADIUS", b"0", b"m"],
+            [b"BYBOX", b"5000", b"900", b"km"],
+        ]
+    )
+    extra = st.sampled_from(
+        [[], [b"STOREDIST"], [b"COUNT", b"1"], [b"DESC", b"COUNT", b"2", b"ANY"]]
+    )
+    return st.tuples(keys, keys, origin, shape, extra).map(
+        lambda t: [b"GEOSEARCHSTORE", t[0], t[1], *t[2], *t[3], *t[4]]
+    )
+
+
 def _zstore(name: bytes) -> st.SearchStrategy[list[bytes]]:
     extra = st.sampled_from([[], [b"AGGREGATE", b"MIN"], [b"AGGREGATE", b"MAX"]])
     if name != b"ZDIFFSTORE":
@@ -144,6 +182,11 @@ _CANDIDATES: dict[bytes, st.SearchStrategy[list[bytes]]] = {
     b"zunionstore": _zstore(b"ZUNIONSTORE"),
     b"zinterstore": _zstore(b"ZINTERSTORE"),
     b"zdiffstore": _zstore(b"ZDIFFSTORE"),
+    b"geoadd": _geoadd(),
+    b"geosearchstore": _geosearchstore(),
+    b"georadius": st.tuples(keys, lonlats, st.sampled_from([b"STORE", b"STOREDIST"]), keys).map(
+        lambda t: [b"GEORADIUS", t[0], *t[1], b"2000", b"km", t[2], t[3]]
+    ),
     b"swapdb": st.tuples(st.sampled_from([b"0", b"1"]), st.sampled_from([b"1", b"2"])).map(
         lambda t: [b"SWAPDB", *t]
     ),

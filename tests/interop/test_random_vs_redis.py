@@ -57,6 +57,8 @@ VALUES = [
 ]  # fmt: skip
 HASH_FIELDS = [b"f", b"g", b"10", b"", b"a\x00b", b"-1"]
 UNORDERED = (b"hkeys", b"hvals", b"hgetall", b"hrandfield", b"hscan")
+GEO_LONS = [b"0", b"13.361389", b"15.087269", b"180", b"-180", b"179.99", b"-0.5", b"181", b"x"]
+GEO_LATS = [b"0", b"38.115556", b"37.502669", b"85.05112878", b"-85.05112878", b"-30", b"86"]
 ZSCORES = [b"1", b"2", b"-0", b"0", b"1.5", b"inf", b"-inf", b"0.1", b"1e300", b"x", b"nan", b""]
 ZMEMBERS = [b"a", b"b", b"c", b"", b"m" * 65, b"\x00"]
 # HyperLogLog strings made by hand: empty sparse, short (corrupted) sparse, dense.
@@ -388,6 +390,49 @@ class Generator:
             return [b"ZMSCORE", self.key(), member(), member()]
         return [r.choice([b"ZCARD", b"ZSCAN"]), self.key(), *([b"0"] if r.random() < 0.5 else [])]
 
+    def c_geo(self) -> list[bytes]:
+        """Geo commands over the same keys (so also over sorted sets of any scores)."""
+        r = self.rnd
+        member = lambda: r.choice(ZMEMBERS)  # noqa: E731
+        lon = lambda: r.choice(GEO_LONS)  # noqa: E731
+        lat = lambda: r.choice(GEO_LATS)  # noqa: E731
+        unit = lambda: r.choice([b"m", b"km", b"KM", b"mi", b"ft", b"parsec"])  # noqa: E731
+        radius = lambda: r.choice([b"0", b"1", b"500", b"3000", b"1e9", b"-1", b"x"])  # noqa: E731
+        choice = r.randrange(8)
+        if choice < 3:
+            options = [
+                self.case(r.choice([b"nx", b"xx", b"ch"])) for _ in range(r.choice([0, 0, 1]))
+            ]
+            points = [part for _ in range(r.randint(1, 3)) for part in (lon(), lat(), member())]
+            return [b"GEOADD", self.key(), *options, *points]
+        if choice == 3:
+            name = r.choice([b"geopos", b"geohash", b"geodist"])
+            extra = [unit()] if name == b"geodist" and r.random() < 0.5 else []
+            return [self.case(name), self.key(), member(), member(), *extra]
+        options: list[bytes] = []
+        for _ in range(r.choice([0, 1, 2, 3])):
+            option = r.choice([b"withdist", b"withcoord", b"withhash", b"asc", b"desc", b"count",
+                               b"any", b"store", b"storedist"])  # fmt: skip
+            options.append(self.case(option))
+            if option == b"count":
+                options.append(r.choice([b"1", b"2", b"5", b"0", b"x"]))
+            elif option.startswith(b"store") and choice != 7:
+                options.append(self.key())
+        if choice == 4:
+            name = r.choice([b"georadius", b"georadius_ro"])
+            return [self.case(name), self.key(), lon(), lat(), radius(), unit(), *options]
+        if choice == 5:
+            name = r.choice([b"georadiusbymember", b"georadiusbymember_ro"])
+            return [self.case(name), self.key(), member(), radius(), unit(), *options]
+        origin = r.choice([[b"FROMLONLAT", lon(), lat()], [b"FROMMEMBER", member()], []])
+        shape = r.choice(
+            [[b"BYRADIUS", radius(), unit()], [b"BYBOX", radius(), radius(), unit()], []]
+        )
+        options = [o for o in options if o.lower() != b"store"] if choice == 7 else options
+        target = [self.key()] if choice == 7 else []
+        name = b"geosearchstore" if choice == 7 else b"geosearch"
+        return [self.case(name), *target, self.key(), *origin, *shape, *options]
+
     def c_keys(self) -> list[bytes]:
         r = self.rnd
         choice = r.randrange(20)
@@ -621,7 +666,11 @@ class Generator:
             return self.normalised(self.c_bitmaps())
         roll = self.rnd.random()
         if roll < 0.4:
-            argv = self.c_strings() if self.rnd.random() < 0.7 else self.c_zsets()
+            family = self.rnd.random()
+            if family < 0.7:
+                argv = self.c_strings()
+            else:
+                argv = self.c_zsets() if family < 0.92 else self.c_geo()
         elif roll < 0.6:
             argv = self.c_keys()
         elif roll < 0.72:

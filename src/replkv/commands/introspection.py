@@ -217,6 +217,10 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "setbit": (RW_ACCESS_UPDATE,),
     "bitop": (OW_UPDATE, ("RO", "access")),
     "bitfield": (RW_ACCESS_UPDATE + ("variable_flags",),),
+    # geo
+    "georadius": (("RO", "access"),),
+    "georadiusbymember": (("RO", "access"),),
+    "geosearchstore": (OW_UPDATE, ("RO", "access")),
 }
 # Commands whose keys follow a numkeys argument: their last key spec is Redis's
 # "keynum" find_keys, as (begin_search index, keynumidx, firstkey, keystep); any
@@ -257,6 +261,12 @@ UNKNOWN_KEY_SPECS: dict[str, tuple[tuple[bytes, tuple[str, ...]], ...]] = {
     "sort": (_SORT_BY_GET, _SORT_STORE),
     "sort_ro": (_SORT_BY_GET,),
 }
+# Key specs with a "keyword" begin_search that follow a command's others, as
+# (keyword, startfrom, flags): GEORADIUS's STORE / STOREDIST destinations.
+KEYWORD_KEY_SPECS: dict[str, tuple[tuple[bytes, int, tuple[str, ...]], ...]] = {
+    "georadius": ((b"STORE", 6, OW_UPDATE), (b"STOREDIST", 6, OW_UPDATE)),
+    "georadiusbymember": ((b"STORE", 5, OW_UPDATE), (b"STOREDIST", 5, OW_UPDATE)),
+}
 KEY_SPEC_NOTES = {
     "bitfield": b"This command allows both access and modification of the key",
     "eval": b"We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
@@ -281,6 +291,16 @@ def key_spec_flags(cmd: Command) -> tuple[tuple[str, ...], ...]:
 def _key_specs(cmd: Command, resp: int) -> bytes:
     """Every key spec of cmd, the "unknown" ones last."""
     unknown = UNKNOWN_KEY_SPECS.get(cmd.name)
+    keyword = KEYWORD_KEY_SPECS.get(cmd.name)
+    if keyword is not None:
+        known = _known_key_specs(cmd, resp)
+        count_end = known.index(b"\r\n") + 2
+        count = int(known[1 : count_end - 2]) + len(keyword)
+        return (
+            reply.set_header(count, resp)
+            + known[count_end:]
+            + b"".join(_keyword_key_spec(*spec, resp) for spec in keyword)
+        )
     if unknown is None:
         return _known_key_specs(cmd, resp)
     known = _known_key_specs(cmd, resp)
@@ -290,6 +310,40 @@ def _key_specs(cmd: Command, resp: int) -> bytes:
         reply.set_header(count, resp)
         + known[count_end:]
         + b"".join(_unknown_key_spec(notes, flags, resp) for notes, flags in unknown)
+    )
+
+
+def _keyword_key_spec(keyword: bytes, startfrom: int, flags: tuple[str, ...], resp: int) -> bytes:
+    """A key spec found after a keyword (searched from startfrom), one key long."""
+    return b"".join(
+        [
+            reply.map_header(3, resp),
+            reply.bulk(b"flags"),
+            reply.set_header(len(flags), resp),
+            *[reply.simple(flag) for flag in flags],
+            reply.bulk(b"begin_search"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"keyword"),
+            reply.bulk(b"spec"),
+            reply.map_header(2, resp),
+            reply.bulk(b"keyword"),
+            reply.bulk(keyword),
+            reply.bulk(b"startfrom"),
+            reply.integer(startfrom),
+            reply.bulk(b"find_keys"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"range"),
+            reply.bulk(b"spec"),
+            reply.map_header(3, resp),
+            reply.bulk(b"lastkey"),
+            reply.integer(0),
+            reply.bulk(b"keystep"),
+            reply.integer(1),
+            reply.bulk(b"limit"),
+            reply.integer(0),
+        ]
     )
 
 
@@ -575,6 +629,7 @@ def keys_of(argv: list[bytes]) -> list[bytes]:
     keynum = KEYNUM_SPECS.get(cmd.name)
     if keynum is not None:
         positions += _keynum_positions(argv, keynum)
+    positions += _keyword_positions(argv, cmd.name)
     if not positions:
         raise CommandError(NO_KEYS)
     return [argv[i] for i in positions]
@@ -602,6 +657,17 @@ def sort_key_positions(argv: list[bytes], with_store: bool) -> list[int]:
         store = None
     if store is not None:
         positions.append(store)
+    return positions
+
+
+def _keyword_positions(argv: list[bytes], name: str) -> list[int]:
+    """The key after each keyword spec's keyword, searched from its startfrom on."""
+    positions = []
+    for keyword, startfrom, _ in KEYWORD_KEY_SPECS.get(name, ()):
+        for i in range(startfrom, len(argv) - 1):
+            if argv[i].lower() == keyword.lower():
+                positions.append(i + 1)
+                break
     return positions
 
 
@@ -641,6 +707,8 @@ def command_getkeysandflags(client: Client, argv: list[bytes]) -> bytes:
         specs = (("RO", "access"), OW_UPDATE)  # the sorted key, then STORE's
     elif cmd.name == "bitfield":
         specs = (("RO", "access") if bitfield.only_reads(argv[4:]) else RW_ACCESS_UPDATE,)
+    elif cmd.name in KEYWORD_KEY_SPECS:
+        specs = (*specs, OW_UPDATE)  # the source, then STORE's / STOREDIST's
     entries = []
     for index, key in enumerate(keys):
         flags = specs[min(index, len(specs) - 1)]

@@ -34,6 +34,7 @@ FAMILIES = (
     "monitor",
     "debug",
     "zsets",
+    "geo",
     "pubsub",
     "sort",
     "memory",
