@@ -18,6 +18,7 @@ streams alone, loaded and written again by replkv's codec, is the same file byte
 from __future__ import annotations
 
 import io
+import random
 import shutil
 import subprocess
 from pathlib import Path
@@ -196,3 +197,49 @@ class StreamRdbVsRedis(SynchronousTestCase):
         out = io.BytesIO()
         write_rdb(keyspace, out, {}, ctime=int(aux[b"ctime"]), used_mem=int(aux[b"used-mem"]))
         self.assertEqual(out.getvalue(), original)
+
+
+# stream-node-max-entries and stream-node-max-bytes the random streams are built with.
+NODE_LIMITS = [(100, 4096), (7, 4096), (0, 300), (3, 0), (200, 65536)]
+
+
+def _random_entry(rng: random.Random) -> list[str]:
+    """Fields from a few layouts (so some entries share their node's master fields);
+    values of every listpack encoding, some long enough to close a node."""
+    layout = rng.choice([["a"], ["a", "b"], ["b", "a"], ["n", "-12", "x" * 70]])
+    values = []
+    for _ in layout:
+        kind = rng.randrange(5)
+        if kind == 0:
+            values.append(str(rng.randrange(-(1 << 63), 1 << 63)))
+        elif kind == 1:
+            values.append(str(rng.randrange(-5000, 5000)))
+        elif kind == 2:
+            values.append("007")  # not a canonical integer: kept as a string
+        else:
+            values.append("v" * rng.choice([0, 1, 63, 64, 500, 4000, 4095, 5000]))
+    return [part for pair in zip(layout, values, strict=True) for part in pair]
+
+
+class RandomStreamsVsRedis(SynchronousTestCase):
+    def test_random_streams_dump_identically(self) -> None:
+        redis = start_redis_server(self, *DEBUG_ON)
+        replkv = start_replkv(self, *DEBUG_ON)
+        rng = random.Random(1207)
+        with RawClient(redis.port) as theirs, RawClient(replkv.port) as ours:
+            for index, (entries, size) in enumerate(NODE_LIMITS):
+                key = f"s{index}"
+                for client in (theirs, ours):
+                    client.call("CONFIG", "SET", "stream-node-max-entries", str(entries))
+                    client.call("CONFIG", "SET", "stream-node-max-bytes", str(size))
+                ms = rng.randrange(1 << 40)
+                calls = []
+                for _ in range(rng.randrange(150, 400)):
+                    ms += rng.choice([0, 0, 1, 1000])
+                    calls.append(["XADD", key, f"{ms}-*", *_random_entry(rng)])
+                for reply in theirs.pipeline(calls):
+                    assert reply.startswith(b"$"), reply
+                payload = _bulk(theirs.call("DUMP", key))
+                with self.subTest(limits=(entries, size)):
+                    self.assertEqual(ours.call("RESTORE", key, "0", payload), b"+OK\r\n")
+                    self.assertEqual(_bulk(ours.call("DUMP", key)), payload)
