@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -184,6 +186,51 @@ class RoundTripTests(SynchronousTestCase):
         self.assertEqual(read, {b"all": 0, b"last": 5, b"first": 1, b"later": -1})
         empty = parse_payload(_signed(b"\x0f\x00\x00\x00\x00\x00"))
         self.assertEqual((len(empty), empty.first_id, empty.entries_added), (0, MAX_ID, 0))
+
+
+_U64 = st.integers(min_value=0, max_value=(1 << 64) - 1)
+_PART = st.one_of(st.binary(max_size=30), st.integers(-(1 << 63), (1 << 63) - 1).map(b"%d".__mod__))
+
+
+@st.composite
+def _streams(draw: st.DrawFn) -> Stream:
+    """Any stream: ids anywhere in the 128-bit range, any field lists, groups whose
+    consumers own a random part of their PEL."""
+    stream = Stream()
+    ids = draw(st.lists(st.tuples(_U64, _U64), max_size=40, unique=True))
+    pairs = st.lists(st.tuples(_PART, _PART), min_size=1, max_size=4)
+    for ms, seq in ids:
+        stream.entries[make_id(ms, seq)] = [x for pair in draw(pairs) for x in pair]
+    stream.last_id = make_id(draw(_U64), draw(_U64))
+    stream.first_id = make_id(draw(_U64), draw(_U64))
+    stream.max_deleted_id = make_id(draw(_U64), draw(_U64))
+    stream.entries_added = draw(_U64)
+    for name in draw(st.lists(st.binary(max_size=25), max_size=3, unique=True)):
+        read = draw(st.integers(-1, (1 << 63) - 1))
+        group = ConsumerGroup(name, make_id(draw(_U64), draw(_U64)), read)
+        names = draw(st.lists(st.binary(max_size=25), max_size=3, unique=True))
+        consumers = [
+            Consumer(cname, draw(st.integers(-(1 << 63), (1 << 63) - 1))) for cname in names
+        ]
+        group.consumers = {c.name: c for c in consumers}
+        if consumers:
+            for sid in draw(st.lists(st.integers(0, (1 << 128) - 1), max_size=6, unique=True)):
+                owner = consumers[draw(st.integers(0, len(consumers) - 1))]
+                pending = PendingEntry(draw(st.integers(0, 1 << 62)), draw(_U64), owner)
+                group.pel[sid] = owner.pel[sid] = pending
+        stream.groups[name] = group
+    return stream
+
+
+class PropertyTests(SynchronousTestCase):
+    @settings(max_examples=80, deadline=None)
+    @given(_streams(), st.integers(0, 9), st.sampled_from([0, 1, 40, 4096]), st.booleans())
+    def test_any_stream_round_trips(
+        self, stream: Stream, entries: int, size: int, compress: bool
+    ) -> None:
+        limits = Limits(stream_node_max_entries=entries, stream_node_max_bytes=size)
+        payload = dump_payload(stream, compress=compress, limits=limits)
+        self.assertEqual(_shape(parse_payload(payload)), _shape(stream))
 
 
 def _body(stream: Stream) -> bytes:
