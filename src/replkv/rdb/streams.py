@@ -48,6 +48,8 @@ LISTPACK_MAX_SIZE = 1 << 30
 _INT64_SIGN = 1 << 63
 _TWO64 = 1 << 64
 _ZERO = lp_int_entry(0)
+_NONE = lp_int_entry(FLAG_NONE)
+_SAMEFIELDS = lp_int_entry(FLAG_SAMEFIELDS)
 
 
 def _int64(value: int) -> int:
@@ -59,6 +61,14 @@ def _int64(value: int) -> int:
 # -- writing ---------------------------------------------------------------------------
 
 
+def _listpack(count: int, body: list[bytes], elements: int) -> bytes:
+    """A node's listpack: its entry count, then body (already encoded) of elements."""
+    data = lp_int_entry(count) + b"".join(body)
+    total = containers.LP_HEADER_SIZE + len(data) + 1
+    elements = min(elements + 1, containers.LP_UNKNOWN_COUNT)
+    return total.to_bytes(4, "little") + elements.to_bytes(2, "little") + data + b"\xff"
+
+
 def stream_nodes(stream: Stream, max_entries: int, max_bytes: int) -> list[tuple[int, bytes]]:
     """(master id, listpack) of each node, as streamAppendItem() fills them entry by entry.
 
@@ -68,53 +78,56 @@ def stream_nodes(stream: Stream, max_entries: int, max_bytes: int) -> list[tuple
     """
     if max_bytes <= 0 or max_bytes > LISTPACK_MAX_SIZE:
         max_bytes = LISTPACK_MAX_SIZE
+    if max_entries <= 0:
+        max_entries = -1  # never reached
     nodes: list[tuple[int, bytes]] = []
     master_id = -1
+    master_ms = master_seq = 0
     master_fields: list[bytes] = []
     count = 0
-    parts: list[bytes] = []  # the node's listpack entries after its count
-    size = 0  # bytes of parts
-
-    def close() -> None:
-        entries = [lp_int_entry(count), *parts]
-        nodes.append((master_id, containers.listpack(entries)))
-
+    body: list[bytes] = []  # the node's encoded elements after its count, in chunks
+    elements = 0  # how many elements body holds
+    size = 0  # bytes of body
+    frame = containers.LP_HEADER_SIZE + 1
     for sid, flat in stream.entries.items():
         fields = flat[0::2]
-        if master_id >= 0:
-            node_bytes = containers.LP_HEADER_SIZE + 1 + len(lp_int_entry(count)) + size
-            payload = sum(len(part) for part in flat)
-            if node_bytes + payload >= max_bytes or (max_entries > 0 and count >= max_entries):
-                close()
-                master_id = -1
+        if master_id >= 0 and (
+            count == max_entries
+            or frame + len(lp_int_entry(count)) + size + sum(map(len, flat)) >= max_bytes
+        ):
+            nodes.append((master_id, _listpack(count, body, elements)))
+            master_id = -1
         if master_id < 0:
             # A new node: its master entry is (deleted 0, field count, fields, 0).
             master_id = sid
+            master_ms = sid >> 64
+            master_seq = sid & UINT64_MAX
             master_fields = fields
             count = 0
-            parts = [_ZERO, lp_int_entry(len(fields))]
-            parts.extend(lp_entry(field) for field in fields)
-            parts.append(_ZERO)
-            size = sum(len(part) for part in parts)
-        same = fields == master_fields
-        entry = [
-            lp_int_entry(FLAG_SAMEFIELDS if same else FLAG_NONE),
-            lp_int_entry(_int64((sid >> 64) - (master_id >> 64))),
-            lp_int_entry(_int64((sid & UINT64_MAX) - (master_id & UINT64_MAX))),
-        ]
-        if same:
-            entry.extend(lp_entry(value) for value in flat[1::2])
-            lp_count = len(fields) + 3
+            head = b"".join([_ZERO, lp_int_entry(len(fields)), *map(lp_entry, fields), _ZERO])
+            body = [head]
+            elements = len(fields) + 3
+            size = len(head)
+        numfields = len(fields)
+        ms_delta = lp_int_entry(_int64((sid >> 64) - master_ms))
+        seq_delta = lp_int_entry(_int64((sid & UINT64_MAX) - master_seq))
+        if fields == master_fields:
+            entry = b"".join(
+                [_SAMEFIELDS, ms_delta, seq_delta, *map(lp_entry, flat[1::2]),
+                 lp_int_entry(numfields + 3)]
+            )  # fmt: skip
+            elements += numfields + 4
         else:
-            entry.append(lp_int_entry(len(fields)))
-            entry.extend(lp_entry(part) for part in flat)
-            lp_count = 2 * len(fields) + 4
-        entry.append(lp_int_entry(lp_count))
-        parts.extend(entry)
-        size += sum(len(part) for part in entry)
+            entry = b"".join(
+                [_NONE, ms_delta, seq_delta, lp_int_entry(numfields), *map(lp_entry, flat),
+                 lp_int_entry(2 * numfields + 4)]
+            )  # fmt: skip
+            elements += 2 * numfields + 5
+        body.append(entry)
+        size += len(entry)
         count += 1
     if master_id >= 0:
-        close()
+        nodes.append((master_id, _listpack(count, body, elements)))
     return nodes
 
 
