@@ -136,9 +136,8 @@ class DumpRestoreVsRedis(DifferentialCase, SynchronousTestCase):
             ]
         )
 
-    def test_stream_payload_is_refused(self) -> None:
+    def test_stream_payload_restores(self) -> None:
         self.redis_client.call("XADD", "s", "1-1", "f", "v")
         payload = _payload(self.redis_client.call("DUMP", "s"))
-        self.assertEqual(
-            self.replkv_client.call("RESTORE", "s", "0", payload), b"-ERR Bad data format\r\n"
-        )
+        self.assertEqual(self.replkv_client.call("RESTORE", "s", "0", payload), b"+OK\r\n")
+        self.assertEqual(_payload(self.replkv_client.call("DUMP", "s")), payload)

@@ -2,8 +2,8 @@
 
 The payload is the value in RDB form with the RDB version and a CRC64 (replkv.rdb.dump);
 DUMP writes it byte for byte as redis-server does for a value in the same encoding,
-RESTORE accepts what redis-server's DUMP produces for strings, lists, sets, hashes and
-sorted sets in any encoding (streams and module values are "Bad data format").
+RESTORE accepts what redis-server's DUMP produces for strings, lists, sets, hashes,
+sorted sets and streams in any encoding (module values are "Bad data format").
 
 RESTORE propagates as Redis does: with a relative TTL rewritten to an absolute one and
 ABSTTL appended, and as `DEL key` when REPLACE met a TTL already in the past.

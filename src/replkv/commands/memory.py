@@ -10,7 +10,10 @@ MEMORY USAGE is an estimate of what a key costs this Python process, in bytes:
   set members with their score floats, the (score, member) tuples and the sorted
   list's slot per member. As Redis does, a container of more than SAMPLES elements
   (default 5, 0 for all) is measured on its first SAMPLES elements and the average is
-  multiplied by its size.
+  multiplied by its size. A stream is walked as objectComputeSize() walks it: its
+  entries sampled (each entry's id, field list and strings), every consumer group
+  with its PEL (sampled pending entries) and its consumers, whose PELs share the
+  group's pending entries and count only their own slots.
 
 Objects shared between keys (the small integers Python interns, a value COPY did not
 duplicate) are counted for each key that holds them, and allocator overhead beyond
@@ -36,6 +39,7 @@ from replkv.client import Client
 from replkv.commands.args import LLONG_MAX, parse_int
 from replkv.commands.info import rss_bytes
 from replkv.commands.table import container, subcommand
+from replkv.keyspace.stream import Stream
 from replkv.keyspace.zset import ZSet
 
 if TYPE_CHECKING:
@@ -98,6 +102,39 @@ def _zset_element_size(item: tuple[float, bytes]) -> int:
     return _sizeof(member) + _sizeof(score) + _sizeof(item) + POINTER
 
 
+def _stream_entry_size(item: tuple[int, list[bytes]]) -> int:
+    sid, flat = item
+    # The id (dict key and the sorted list's slot), its field/value list and strings.
+    return _sizeof(sid) + POINTER + _sizeof(flat) + sum(_sizeof(part) for part in flat)
+
+
+def _pending_size(item: tuple[int, Any]) -> int:
+    sid, nack = item
+    return (
+        _sizeof(sid)
+        + POINTER
+        + _sizeof(nack)
+        + _sizeof(nack.delivery_time)
+        + _sizeof(nack.delivery_count)
+    )
+
+
+def stream_size(stream: Stream, samples: int) -> int:
+    """A stream's bytes beyond the Stream object (see the module docstring)."""
+    entries = stream.entries
+    size = _sizeof(entries)
+    size += _sampled(iter(entries.items()), len(entries), samples, _stream_entry_size)
+    size += _sizeof(stream.groups)
+    for name, group in stream.groups.items():
+        pel = group.pel
+        size += _sizeof(group) + _sizeof(name) + _sizeof(pel) + _sizeof(group.consumers)
+        size += _sampled(iter(pel.items()), len(pel), samples, _pending_size)
+        for cname, consumer in group.consumers.items():
+            size += _sizeof(consumer) + _sizeof(cname) + _sizeof(consumer.pel)
+            size += len(consumer.pel) * 2 * POINTER  # its dict and sorted list slots
+    return size
+
+
 def value_size(value: Any, samples: int) -> int:
     """The estimated bytes of a value and its elements (see the module docstring)."""
     own = _sizeof(value)
@@ -111,6 +148,8 @@ def value_size(value: Any, samples: int) -> int:
             + _sizeof(value.order)
             + _sampled(iter(value.order), size, samples, _zset_element_size)
         )
+    if type(value) is Stream:
+        return own + stream_size(value, samples)
     if isinstance(value, dict):
         return own + _sampled(iter(value.items()), len(value), samples, _pair_size)
     try:

@@ -140,7 +140,9 @@ def encode_string(data: bytes | bytearray, compress: bool) -> bytes:
             if encoded is not None:
                 return encoded
     if compress and n >= LZF_MIN_LENGTH:
-        packed = lzf.compress(bytes(data), n - LZF_MIN_SAVING)
+        # python-lzf passes max_len + 1 to lzf_compress(): ask for one byte less to get
+        # rdbSaveLzfStringObject()'s limit of len - 4, borderline cases included.
+        packed = lzf.compress(bytes(data), n - LZF_MIN_SAVING - 1)
         if packed is not None:
             return b"\xc3" + encode_length(len(packed)) + encode_length(n) + packed
     if n < 64:

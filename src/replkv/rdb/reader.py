@@ -1,8 +1,8 @@
 """Loading an RDB file into a keyspace (rdb.c: rdbLoadRioWithLoadingCtx()).
 
 `load_rdb()` reads what Redis 7.0 (and older versions down to RDB 1) writes: every
-opcode, every string, list, set, hash and sorted set encoding, and the checksum.
-Module values, module AUX data and streams are refused with an RdbError naming them;
+opcode, every string, list, set, hash, sorted set and stream encoding, and the
+checksum. Module values and module AUX data are refused with an RdbError naming them;
 Lua function libraries (FUNCTION2) are skipped with a warning and returned in the
 result. A truncated or corrupt file raises RdbError with the byte offset of the
 problem; nothing is promised about what was stored in the keyspace before that.

@@ -6,8 +6,10 @@ quicklist of listpack nodes split as RPUSH would fill them; intset sets as an in
 blob, other sets plainly; listpack hashes and sorted sets as listpack blobs, other
 hashes plainly and skiplist sorted sets as ZSET_2 from the highest score down.
 
-Reading accepts every type Redis 7.0 loads except modules and streams (an RdbError
-names the type), and leaves each value in the encoding Redis would give it after
+Streams are written and read by `replkv.rdb.streams`.
+
+Reading accepts every type Redis 7.0 loads except modules (an RdbError names the
+type), and leaves each value in the encoding Redis would give it after
 loading, by the thresholds in `Limits`.
 """
 
@@ -23,8 +25,9 @@ import attrs
 
 from replkv.keyspace.hashes import Hash
 from replkv.keyspace.sets import SetValue, built_set
+from replkv.keyspace.stream import Stream
 from replkv.keyspace.zset import ZSet, from_pairs
-from replkv.rdb import containers
+from replkv.rdb import containers, streams
 from replkv.rdb.containers import lp_entry, lp_int_entry
 from replkv.rdb.format import (
     CONTAINER_PACKED,
@@ -40,6 +43,8 @@ from replkv.rdb.format import (
     TYPE_NAMES,
     TYPE_SET,
     TYPE_SET_INTSET,
+    TYPE_STREAM_LISTPACKS,
+    TYPE_STREAM_LISTPACKS_2,
     TYPE_STRING,
     TYPE_ZSET,
     TYPE_ZSET_2,
@@ -71,6 +76,8 @@ class Limits:
     zset_max_listpack_entries: int = 128
     zset_max_listpack_value: int = 64
     list_max_listpack_size: int = -2
+    stream_node_max_entries: int = 100
+    stream_node_max_bytes: int = 4096
 
     @classmethod
     def from_config(cls, config: Any) -> Limits:
@@ -82,6 +89,8 @@ class Limits:
             config.zset_max_listpack_entries,
             config.zset_max_listpack_value,
             config.list_max_listpack_size,
+            stream_node_max_entries=config.stream_node_max_entries,
+            stream_node_max_bytes=config.stream_node_max_bytes,
         )
 
 
@@ -201,6 +210,7 @@ _WRITERS: dict[type, Callable[[Any, bool, Limits], tuple[int, bytes]]] = {
     SetValue: _set_value,
     Hash: _hash_value,
     ZSet: _zset_value,
+    Stream: streams.encode_stream,
 }
 
 
@@ -356,6 +366,8 @@ _READERS: dict[int, Callable[[Parser, int, Limits], Any]] = {
     TYPE_ZSET_2: _read_zset,
     TYPE_ZSET_LISTPACK: _read_zset,
     TYPE_ZSET_ZIPLIST: _read_zset,
+    TYPE_STREAM_LISTPACKS: streams.read_stream,
+    TYPE_STREAM_LISTPACKS_2: streams.read_stream,
 }
 
 
