@@ -34,6 +34,8 @@ FAMILIES = (
     "monitor",
     "debug",
     "zsets",
+    "stream_groups",
+    "stream_info",
     "pubsub",
     "sort",
     "memory",
