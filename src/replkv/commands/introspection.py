@@ -619,7 +619,7 @@ def keys_of(argv: list[bytes]) -> list[bytes]:
     if keys_proc is not None:
         found = keys_proc(argv)
         if not found:
-            raise CommandError(NO_KEYS)
+            raise CommandError(INVALID_KEY_ARGS)
         return [argv[i] for i in found]
     positions = cmd.key_positions(argv)
     keynum = KEYNUM_SPECS.get(cmd.name)
