@@ -43,7 +43,10 @@ def _testxadd(client: Client, argv: list[bytes]) -> bytes:
         db.store(key, stream)
     elif key in db.blocking:
         db.keyspace.ready[(db, key)] = None  # signalKeyAsReady()
-    assert sid > stream.last_id
+    if sid <= stream.last_id:
+        return (
+            b"-ERR The ID specified in XADD is equal or smaller than the target stream top item\r\n"
+        )
     stream.entries[sid] = list(argv[3:])
     stream.last_id = sid
     stream.entries_added += 1
