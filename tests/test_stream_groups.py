@@ -486,9 +486,7 @@ class BlockingTests(SynchronousTestCase):
         self.run_other(
             "XREADGROUP", "GROUP", "g", "alice", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"
         )
-        h("XGROUP", "DESTROY", "s", "g")
-        self.assertEqual(len(self.sent), 1)  # 7.0: only a write to the stream wakes it
-        h("TESTXADD", "s", "1-1", "f", "1")
+        h("XGROUP", "DESTROY", "s", "g")  # wakes it at once (7.0.15)
         self.assertEqual(
             self.sent[1],
             b"-NOGROUP the consumer group this client was blocked on no longer exists\r\n",
@@ -497,6 +495,31 @@ class BlockingTests(SynchronousTestCase):
         h("MULTI")
         h("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">")
         self.assertEqual(h("EXEC"), b"*1\r\n*-1\r\n")
+
+    def test_key_deleted_or_overwritten(self) -> None:
+        h = self.h
+        gone = b"-UNBLOCKED the stream key no longer exists\r\n"
+        self.run_other("XREADGROUP", "GROUP", "g", "a", "BLOCK", "0", "STREAMS", "s", ">")
+        h("DEL", "s")
+        self.assertEqual(self.sent, [gone])
+        h("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        self.run_other("XREADGROUP", "GROUP", "g", "a", "BLOCK", "0", "STREAMS", "s", ">")
+        h("SET", "s", "x")
+        self.assertEqual(self.sent, [gone, gone])
+        h("DEL", "s")
+        h("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")
+        self.run_other("XREADGROUP", "GROUP", "g", "a", "BLOCK", "0", "STREAMS", "s", ">")
+        h("FLUSHALL")
+        self.assertEqual(self.sent, [gone, gone, gone])
+        # A list client blocked on a deleted key stays blocked.
+        self.run_other("BLPOP", "l", "0")
+        h("MULTI")
+        h("RPUSH", "l", "y")
+        h("DEL", "l")
+        h("EXEC")
+        self.assertEqual(len(self.sent), 3)
+        h("RPUSH", "l", "z")
+        self.assertEqual(len(self.sent), 4)
 
     def test_noack_blocked_consumer_creation_is_propagated(self) -> None:
         h = self.h

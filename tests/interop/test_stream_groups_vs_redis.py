@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.commands import registry
+from tests.interop.test_lists_vs_redis import Scenario
 from tests.support.differential import DifferentialCase, cmd
 from tests.support.resp_client import Arg
 
@@ -319,3 +320,82 @@ class StreamGroupsVsRedisTests(DifferentialCase, SynchronousTestCase):
             ["XINFO", "GROUPS", "s"],
         ]
         self.assertSameReplies(twice(commands))
+
+
+class BlockedReadGroupVsRedisTests(DifferentialCase, SynchronousTestCase):
+    def assertSameScenario(self, steps: Sequence[tuple[str, Sequence[Arg]]]) -> None:  # noqa: N802
+        outcomes = []
+        for server in (self.redis_server, self.replkv_server):
+            scenario = Scenario(server.port)
+            try:
+                scenario.client("a").call("FLUSHALL")
+                outcomes.append(scenario.run(steps))
+            finally:
+                scenario.close()
+        self.assertEqual(outcomes[0], outcomes[1])
+
+    def test_woken_by_deletion_and_destroy(self) -> None:
+        block = ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"]
+        self.assertSameScenario(
+            [
+                ("a", ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
+                ("b1", block),
+                (
+                    "b2",
+                    ["XREADGROUP", "GROUP", "g", "d", "BLOCK", "0", "STREAMS", "t", "s", ">", ">"],
+                ),
+                ("a", ["DEL", "s"]),
+                ("a", ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
+                ("b1", block),
+                ("a", ["SET", "s", "x"]),
+                ("a", ["DEL", "s"]),
+                ("a", ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
+                ("b1", block),
+                ("a", ["XGROUP", "CREATECONSUMER", "s", "g", "x"]),
+                ("a", ["XGROUP", "SETID", "s", "g", "0"]),
+                ("a", ["XGROUP", "DESTROY", "s", "g"]),
+                ("a", ["XGROUP", "CREATE", "s", "g", "$"]),
+                ("b1", ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"]),
+                ("a", ["FLUSHALL"]),
+                ("a", ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
+                ("a", ["XINFO", "GROUPS", "s"]),
+            ]
+        )
+
+    @unittest.skipIf(not HAS_XADD, "needs XADD (commands/streams.py)")
+    def test_served_by_xadd(self) -> None:
+        self.assertSameScenario(
+            [
+                ("a", ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
+                ("a", ["XGROUP", "CREATE", "s", "h", "$"]),
+                ("b1", ["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"]),
+                (
+                    "b2",
+                    [
+                        "XREADGROUP",
+                        "GROUP",
+                        "g",
+                        "d",
+                        "COUNT",
+                        "1",
+                        "BLOCK",
+                        "0",
+                        "STREAMS",
+                        "s",
+                        ">",
+                    ],
+                ),
+                (
+                    "b3",
+                    ["XREADGROUP", "GROUP", "h", "e", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"],
+                ),
+                ("a", ["MULTI"]),
+                ("a", ["XADD", "s", "1-1", "f", "1"]),
+                ("a", ["XADD", "s", "2-1", "f", "2"]),
+                ("a", ["EXEC"]),
+                ("b2", ["XREADGROUP", "GROUP", "g", "d", "BLOCK", "0", "STREAMS", "s", ">"]),
+                ("a", ["XADD", "s", "3-1", "f", "3"]),
+                ("a", ["XPENDING", "s", "g"]),
+                ("a", ["XINFO", "GROUPS", "s"]),
+            ]
+        )

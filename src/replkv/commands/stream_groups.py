@@ -81,6 +81,7 @@ XAUTOCLAIM_COUNT = errors.err("COUNT must be > 0")
 XAUTOCLAIM_MEMORY = errors.err(
     "Insufficient memory, failed allocating transient memory, COUNT too high."
 )
+KEY_GONE = b"-UNBLOCKED the stream key no longer exists\r\n"
 GROUP_GONE = b"-NOGROUP the consumer group this client was blocked on no longer exists\r\n"
 
 # XAUTOCLAIM: COUNT's upper bound (LONG_MAX / max(sizeof(streamID), attempts_factor))
@@ -291,6 +292,8 @@ def xgroup_command(client: Client, argv: list[bytes]) -> bytes:
         del stream.groups[name]
         server.propagate(db, argv)
         notify(server, NOTIFY_STREAM, b"xgroup-destroy", key, db.id)
+        if key in db.blocking:
+            db.keyspace.ready[(db, key)] = None  # wakes XREADGROUP clients: NOGROUP
         return reply.ONE
     if opt == b"createconsumer" and argc == 5:
         assert group is not None
@@ -499,7 +502,12 @@ def xreadgroup(client: Client, argv: list[bytes]) -> bytes | None:
             group_name, consumer_name, count or XREAD_BLOCKED_DEFAULT_COUNT, noack
         )
         client.server.blocking.block(
-            client, keys, timeout, _serve_blocked(request), reply.null_array(client.resp)
+            client,
+            keys,
+            timeout,
+            _serve_blocked(request),
+            reply.null_array(client.resp),
+            serve_missing=True,
         )
         return None
     return reply.null_array(client.resp)
@@ -553,7 +561,7 @@ def _serve_blocked(request: ReadGroupRequest) -> ServeCallback:
     def serve(client: Client, db: Database, key: bytes) -> bytes | None:
         stream = db.get_for_write(key)
         if type(stream) is not Stream:
-            return None
+            return KEY_GONE  # deleted, or overwritten by another type
         group = stream.groups.get(request.group_name)
         if group is None:
             return GROUP_GONE
