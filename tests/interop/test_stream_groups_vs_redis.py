@@ -341,8 +341,12 @@ class BlockedReadGroupVsRedisTests(DifferentialCase, SynchronousTestCase):
                 ("a", ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
                 ("b1", block),
                 (
+                    "a",
+                    ["XREADGROUP", "GROUP", "g", "d", "BLOCK", "0", "STREAMS", "s", "t", ">", ">"],
+                ),
+                (
                     "b2",
-                    ["XREADGROUP", "GROUP", "g", "d", "BLOCK", "0", "STREAMS", "t", "s", ">", ">"],
+                    ["XREADGROUP", "GROUP", "g", "d", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"],
                 ),
                 ("a", ["DEL", "s"]),
                 ("a", ["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
