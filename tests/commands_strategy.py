@@ -92,6 +92,46 @@ def _zstore(name: bytes) -> st.SearchStrategy[list[bytes]]:
     )
 
 
+group_names = st.sampled_from([b"g", b"h"])
+consumer_names = st.sampled_from([b"c1", b"c2", b"c3"])
+stream_ids = st.sampled_from([b"0", b"1-1", b"2", b"3-5", b"$", b"(1"])
+
+
+def _xgroup() -> st.SearchStrategy[list[bytes]]:
+    """XGROUP's write forms (streams come from MKSTREAM until XADD is drawn too)."""
+    entries_read = st.sampled_from([[], [b"ENTRIESREAD", b"1"], [b"ENTRIESREAD", b"-1"]])
+    return st.one_of(
+        st.tuples(keys, group_names, stream_ids, entries_read).map(
+            lambda t: [b"XGROUP", b"CREATE", t[0], t[1], t[2], b"MKSTREAM", *t[3]]
+        ),
+        st.tuples(keys, group_names, stream_ids, entries_read).map(
+            lambda t: [b"XGROUP", b"SETID", t[0], t[1], t[2], *t[3]]
+        ),
+        st.tuples(keys, group_names, consumer_names).map(
+            lambda t: [b"XGROUP", b"CREATECONSUMER", *t]
+        ),
+        st.tuples(keys, group_names, consumer_names).map(lambda t: [b"XGROUP", b"DELCONSUMER", *t]),
+        st.tuples(keys, group_names).map(lambda t: [b"XGROUP", b"DESTROY", *t]),
+    )
+
+
+def _xreadgroup() -> st.SearchStrategy[list[bytes]]:
+    options = st.sampled_from([[], [b"COUNT", b"2"], [b"NOACK"], [b"COUNT", b"1", b"NOACK"]])
+    return st.tuples(group_names, consumer_names, options, keys, st.sampled_from([b">", b"0"])).map(
+        lambda t: [b"XREADGROUP", b"GROUP", t[0], t[1], *t[2], b"STREAMS", t[3], t[4]]
+    )
+
+
+def _xclaim() -> st.SearchStrategy[list[bytes]]:
+    options = st.sampled_from(
+        [[], [b"JUSTID"], [b"FORCE"], [b"RETRYCOUNT", b"3"], [b"LASTID", b"9-9"], [b"IDLE", b"5"]]
+    )
+    ids = st.lists(st.sampled_from([b"1-1", b"2-1", b"3-1"]), min_size=1, max_size=2)
+    return st.tuples(keys, group_names, consumer_names, ids, options).map(
+        lambda t: [b"XCLAIM", t[0], t[1], t[2], b"0", *t[3], *t[4]]
+    )
+
+
 def _set() -> st.SearchStrategy[list[bytes]]:
     expiry = st.one_of(
         st.just([]),
@@ -203,6 +243,16 @@ _CANDIDATES: dict[bytes, st.SearchStrategy[list[bytes]]] = {
     b"spop": st.tuples(keys, st.sampled_from([[], [], [b"0"], [b"2"], [b"5"], [b"30"]])).map(
         lambda t: [b"SPOP", t[0], *t[1]]
     ),
+    # Stream consumer groups (t_stream.c).
+    b"xgroup": _xgroup(),
+    b"xreadgroup": _xreadgroup(),
+    b"xack": st.tuples(keys, group_names, st.sampled_from([b"1-1", b"2-1"])).map(
+        lambda t: [b"XACK", *t]
+    ),
+    b"xclaim": _xclaim(),
+    b"xautoclaim": st.tuples(
+        keys, group_names, consumer_names, st.sampled_from([[], [b"JUSTID"]])
+    ).map(lambda t: [b"XAUTOCLAIM", t[0], t[1], t[2], b"0", b"0", b"COUNT", b"2", *t[3]]),
     # Lists (t_list.c); the blocking forms run here as their immediate forms.
     b"lpush": st.tuples(keys, st.lists(values, min_size=1, max_size=3)).map(
         lambda t: [b"LPUSH", t[0], *t[1]]

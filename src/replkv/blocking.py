@@ -42,7 +42,16 @@ UNBLOCKED_BY_CLIENT = reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK
 class BlockedClient:
     """One blocked client: its keys, how to serve it, what it gets on timeout."""
 
-    __slots__ = ("owner", "client", "db", "keys", "serve", "timeout_reply", "timer")
+    __slots__ = (
+        "owner",
+        "client",
+        "db",
+        "keys",
+        "serve",
+        "timeout_reply",
+        "timer",
+        "serve_missing",
+    )
 
     def __init__(
         self,
@@ -51,6 +60,7 @@ class BlockedClient:
         keys: list[bytes],
         serve: ServeCallback,
         timeout_reply: bytes,
+        serve_missing: bool = False,
     ) -> None:
         self.owner = owner
         self.client = client
@@ -59,6 +69,8 @@ class BlockedClient:
         self.serve = serve
         self.timeout_reply = timeout_reply
         self.timer: IDelayedCall | None = None
+        # Offered a key that was deleted too (XREADGROUP answers it with an error).
+        self.serve_missing = serve_missing
 
 
 class Blocking:
@@ -75,12 +87,17 @@ class Blocking:
         deadline_ms: int,
         serve: ServeCallback,
         timeout_reply: bytes,
+        serve_missing: bool = False,
     ) -> None:
-        """blockForKeys(): client waits for one of keys until deadline_ms (0: forever)."""
+        """blockForKeys(): client waits for one of keys until deadline_ms (0: forever).
+
+        With serve_missing, serve is also called when a key it waits on was deleted
+        (signalDeletedKeyAsReady()), with the key absent.
+        """
         if client.blocked is not None:  # only a client without a connection gets here
             self.unblock(client, None, resume=False)
         unique = list(dict.fromkeys(keys))
-        entry = BlockedClient(self, client, unique, serve, timeout_reply)
+        entry = BlockedClient(self, client, unique, serve, timeout_reply, serve_missing)
         blocking = entry.db.blocking
         for key in unique:
             waiting = blocking.get(key)
@@ -155,8 +172,8 @@ class Blocking:
                 if not waiting:
                     continue
                 for entry in list(waiting):  # the order they blocked in
-                    if key not in db.data:
-                        break
+                    if key not in db.data and not entry.serve_missing:
+                        continue
                     client = entry.client
                     if client.blocked is not entry:
                         continue

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from collections.abc import Callable
 
 from twisted.trial.unittest import SynchronousTestCase
@@ -82,6 +83,19 @@ def positive_integers(raw: bytes) -> bytes:
     if raw.startswith(b":") and not raw.startswith((b":-", b":0\r")):
         return b":<positive>\r\n"
     return raw
+
+
+_UNIX_MS = re.compile(rb":1[0-9]{12}\r\n")
+_IDLE = re.compile(rb"(\$4\r\nidle\r\n):[0-9]+\r\n")
+_PENDING_IDLE = re.compile(
+    rb"(\*4\r\n\$[0-9]+\r\n[0-9]+-[0-9]+\r\n\$[0-9]+\r\n[^\r]*\r\n):[0-9]+\r\n"
+)
+
+
+def stream_times(raw: bytes) -> bytes:
+    """XINFO / XPENDING: unix ms times and idle times replaced by placeholders."""
+    raw = _IDLE.sub(rb"\1:<idle>\r\n", _UNIX_MS.sub(b":<time>\r\n", raw))
+    return _PENDING_IDLE.sub(rb"\1:<idle>\r\n", raw)
 
 
 def first_byte(raw: bytes) -> bytes:
@@ -656,6 +670,36 @@ class Generator:
         ]
         return r.choice(forms)
 
+    def c_stream_groups(self) -> list[bytes]:
+        """Consumer group commands (no BLOCK); times in replies are normalised."""
+        r = self.rnd
+        group = r.choice([b"g", b"h", b"nog"])
+        consumer = r.choice([b"c1", b"c2"])
+        sid = r.choice([b"0", b"1-1", b"$", b"+", b"-", b"(1", b"x", b"18446744073709551615"])
+        forms: list[list[bytes]] = [
+            [b"XGROUP", self.case(b"create"), self.key(), group, sid,
+             *r.choice([[], [b"MKSTREAM"], [b"MKSTREAM", b"ENTRIESREAD", r.choice([b"2", b"-"])]])],
+            [b"XGROUP", self.case(b"setid"), self.key(), group, sid,
+             *r.choice([[], [b"ENTRIESREAD", b"3"], [b"MKSTREAM"]])],
+            [b"XGROUP", self.case(r.choice([b"createconsumer", b"delconsumer"])), self.key(),
+             group, consumer],
+            [b"XGROUP", self.case(b"destroy"), self.key(), group],
+            [b"XREADGROUP", b"GROUP", group, consumer,
+             *r.choice([[], [b"COUNT", b"2"], [b"NOACK"], [b"COUNT", b"x"]]),
+             b"STREAMS", *self.keys(1, 2)[:1], r.choice([b">", b"0", b"$", b"1-1"])],
+            [b"XACK", self.key(), group, *r.choice([[b"1-1"], [b"0", b"x"]])],
+            [b"XPENDING", self.key(), group,
+             *r.choice([[], [b"-", b"+", b"10"], [b"IDLE", b"0", b"-", b"+", b"5", consumer]])],
+            [b"XCLAIM", self.key(), group, consumer, r.choice([b"0", b"x"]), b"1-1",
+             *r.choice([[], [b"FORCE", b"JUSTID"], [b"LASTID", b"5-5"], [b"bogus"]])],
+            [b"XAUTOCLAIM", self.key(), group, consumer, b"0", r.choice([b"0", b"(1", b"x"]),
+             *r.choice([[], [b"COUNT", b"1"], [b"JUSTID"], [b"COUNT", b"0"]])],
+            [b"XINFO", self.case(r.choice([b"stream", b"groups"])), self.key()],
+            [b"XINFO", b"CONSUMERS", self.key(), group],
+            [b"XINFO", b"STREAM", self.key(), b"FULL", *r.choice([[], [b"COUNT", b"1"]])],
+        ]  # fmt: skip
+        return r.choice(forms)
+
     def plain(self) -> Command:
         """One command of any family, with its normaliser; sometimes of the wrong arity."""
         if self.rnd.random() < 0.15:
@@ -664,6 +708,8 @@ class Generator:
             return self.normalised(self.c_hyperloglog())
         if self.rnd.random() < 0.1:
             return self.normalised(self.c_bitmaps())
+        if self.rnd.random() < 0.05:
+            return self.normalised(self.c_stream_groups())
         roll = self.rnd.random()
         if roll < 0.4:
             family = self.rnd.random()
@@ -706,6 +752,8 @@ class Generator:
             normalise = unordered
         elif name == b"hello":
             normalise = first_byte
+        elif name in (b"xinfo", b"xpending"):
+            normalise = stream_times
         return cmd(*argv, normalise=normalise)
 
     def listing(self) -> Command:

@@ -7,6 +7,8 @@ plus the group's category; one key spec from the legacy first/last/step range.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from replkv import bitfield, errors, reply
 from replkv.client import Client
 from replkv.commands import registry
@@ -202,6 +204,13 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "zremrangebyrank": (("RW", "delete"),),
     "zremrangebyscore": (("RW", "delete"),),
     "zunionstore": (OW_UPDATE, ("RO", "access")),
+    # stream consumer groups
+    "xautoclaim": (RW_DELETE,),
+    "xgroup|create": (RW_INSERT,),
+    "xgroup|createconsumer": (RW_INSERT,),
+    "xgroup|delconsumer": (RW_DELETE,),
+    "xgroup|destroy": (RW_DELETE,),
+    "xreadgroup": (("RO", "access"),),
     "eval": (RW_ACCESS_UPDATE,),
     "evalsha": (RW_ACCESS_UPDATE,),
     "eval_ro": (("RO", "access"),),
@@ -245,6 +254,13 @@ KEYNUM_SPECS: dict[str, tuple[int, int, int, int]] = {
     "fcall": (2, 0, 1, 1),
     "fcall_ro": (2, 0, 1, 1),
 }
+# Commands whose keys follow a keyword: (keyword, startfrom, lastkey, keystep, limit).
+KEYWORD_SPECS: dict[str, tuple[bytes, int, int, int, int]] = {
+    "xreadgroup": (b"STREAMS", 4, -1, 1, 2),
+}
+# Commands whose keys only a function of theirs can find (Redis's getkeys_proc):
+# argv -> key positions. Their modules register here.
+KEYS_PROCS: dict[str, Callable[[list[bytes]], list[int]]] = {}
 # Key specs of begin_search/find_keys type "unknown" that follow a command's others,
 # as (notes, flags): keys an argument names only at run time (SORT's BY, GET, STORE).
 _SORT_BY_GET = (
@@ -373,8 +389,48 @@ def _unknown_key_spec(notes: bytes, flags: tuple[str, ...], resp: int) -> bytes:
     )
 
 
+def _keyword_key_spec(cmd: Command, spec: tuple[bytes, int, int, int, int], resp: int) -> bytes:
+    """One keyword-search, range-find key spec (XREADGROUP's keys after STREAMS)."""
+    keyword, startfrom, lastkey, keystep, limit = spec
+    (flags,) = key_spec_flags(cmd)
+    return b"".join(
+        [
+            reply.set_header(1, resp),
+            reply.map_header(3, resp),
+            reply.bulk(b"flags"),
+            reply.set_header(len(flags), resp),
+            *[reply.simple(flag) for flag in flags],
+            reply.bulk(b"begin_search"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"keyword"),
+            reply.bulk(b"spec"),
+            reply.map_header(2, resp),
+            reply.bulk(b"keyword"),
+            reply.bulk(keyword),
+            reply.bulk(b"startfrom"),
+            reply.integer(startfrom),
+            reply.bulk(b"find_keys"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"range"),
+            reply.bulk(b"spec"),
+            reply.map_header(3, resp),
+            reply.bulk(b"lastkey"),
+            reply.integer(lastkey),
+            reply.bulk(b"keystep"),
+            reply.integer(keystep),
+            reply.bulk(b"limit"),
+            reply.integer(limit),
+        ]
+    )
+
+
 def _known_key_specs(cmd: Command, resp: int) -> bytes:
     """The key specs: index search, range find, from the legacy first/last/step range."""
+    keyword = KEYWORD_SPECS.get(cmd.name)
+    if keyword is not None:
+        return _keyword_key_spec(cmd, keyword, resp)
     # addReplyCommandKeySpecs(): a set in RESP3, empty or not.
     keynum = KEYNUM_SPECS.get(cmd.name)
     if cmd.first_key <= 0 and keynum is None:
@@ -625,6 +681,12 @@ def keys_of(argv: list[bytes]) -> list[bytes]:
         raise CommandError(INVALID_ARGS)
     if cmd.name == "sort" or cmd.name == "sort_ro":
         return [argv[i] for i in sort_key_positions(argv, cmd.name == "sort")]
+    keys_proc = KEYS_PROCS.get(cmd.name)
+    if keys_proc is not None:
+        found = keys_proc(argv)
+        if not found:
+            raise CommandError(INVALID_KEY_ARGS)
+        return [argv[i] for i in found]
     positions = cmd.key_positions(argv)
     keynum = KEYNUM_SPECS.get(cmd.name)
     if keynum is not None:

@@ -35,6 +35,8 @@ FAMILIES = (
     "debug",
     "zsets",
     "geo",
+    "stream_groups",
+    "stream_info",
     "pubsub",
     "sort",
     "memory",

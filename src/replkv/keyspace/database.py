@@ -182,6 +182,8 @@ class Database:
             self.expires.pop(key, None)
         if self.observed:
             self.signal_modified(key)
+        if self.blocking and key in self.blocking:
+            self.keyspace.ready[(self, key)] = None  # signalDeletedKeyAsReady()
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
         """Give key an absolute expiry time in ms."""
@@ -202,6 +204,9 @@ class Database:
         removed = len(self.data)
         # Watched keys that existed are touched once they are gone (touchAllWatchedKeysInDb).
         existed = [key for key in self.observed if key in self.data] if self.observed else []
+        for key in self.blocking:
+            if key in self.data:
+                self.keyspace.ready[(self, key)] = None  # signalDeletedKeyAsReady()
         self.data = {}
         self.expires = {}
         for key in existed:
