@@ -329,73 +329,19 @@ def _key_specs(cmd: Command, resp: int) -> bytes:
     )
 
 
-def _keyword_key_spec(keyword: bytes, startfrom: int, flags: tuple[str, ...], resp: int) -> bytes:
-    """A key spec found after a keyword (searched from startfrom), one key long."""
+def _keyword_key_spec(
+    keyword: bytes,
+    startfrom: int,
+    flags: tuple[str, ...],
+    resp: int,
+    lastkey: int = 0,
+    keystep: int = 1,
+    limit: int = 0,
+) -> bytes:
+    """A key spec found after a keyword (searched from startfrom), a range of keys from
+    there (one key by default)."""
     return b"".join(
         [
-            reply.map_header(3, resp),
-            reply.bulk(b"flags"),
-            reply.set_header(len(flags), resp),
-            *[reply.simple(flag) for flag in flags],
-            reply.bulk(b"begin_search"),
-            reply.map_header(2, resp),
-            reply.bulk(b"type"),
-            reply.bulk(b"keyword"),
-            reply.bulk(b"spec"),
-            reply.map_header(2, resp),
-            reply.bulk(b"keyword"),
-            reply.bulk(keyword),
-            reply.bulk(b"startfrom"),
-            reply.integer(startfrom),
-            reply.bulk(b"find_keys"),
-            reply.map_header(2, resp),
-            reply.bulk(b"type"),
-            reply.bulk(b"range"),
-            reply.bulk(b"spec"),
-            reply.map_header(3, resp),
-            reply.bulk(b"lastkey"),
-            reply.integer(0),
-            reply.bulk(b"keystep"),
-            reply.integer(1),
-            reply.bulk(b"limit"),
-            reply.integer(0),
-        ]
-    )
-
-
-def _unknown_key_spec(notes: bytes, flags: tuple[str, ...], resp: int) -> bytes:
-    """A key spec whose keys only the command itself can find."""
-    return b"".join(
-        [
-            reply.map_header(4, resp),
-            reply.bulk(b"notes"),
-            reply.bulk(notes),
-            reply.bulk(b"flags"),
-            reply.set_header(len(flags), resp),
-            *[reply.simple(flag) for flag in flags],
-            reply.bulk(b"begin_search"),
-            reply.map_header(2, resp),
-            reply.bulk(b"type"),
-            reply.bulk(b"unknown"),
-            reply.bulk(b"spec"),
-            reply.map_header(0, resp),
-            reply.bulk(b"find_keys"),
-            reply.map_header(2, resp),
-            reply.bulk(b"type"),
-            reply.bulk(b"unknown"),
-            reply.bulk(b"spec"),
-            reply.map_header(0, resp),
-        ]
-    )
-
-
-def _keyword_key_spec(cmd: Command, spec: tuple[bytes, int, int, int, int], resp: int) -> bytes:
-    """One keyword-search, range-find key spec (XREADGROUP's keys after STREAMS)."""
-    keyword, startfrom, lastkey, keystep, limit = spec
-    (flags,) = key_spec_flags(cmd)
-    return b"".join(
-        [
-            reply.set_header(1, resp),
             reply.map_header(3, resp),
             reply.bulk(b"flags"),
             reply.set_header(len(flags), resp),
@@ -426,11 +372,48 @@ def _keyword_key_spec(cmd: Command, spec: tuple[bytes, int, int, int, int], resp
     )
 
 
+def _unknown_key_spec(notes: bytes, flags: tuple[str, ...], resp: int) -> bytes:
+    """A key spec whose keys only the command itself can find."""
+    return b"".join(
+        [
+            reply.map_header(4, resp),
+            reply.bulk(b"notes"),
+            reply.bulk(notes),
+            reply.bulk(b"flags"),
+            reply.set_header(len(flags), resp),
+            *[reply.simple(flag) for flag in flags],
+            reply.bulk(b"begin_search"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"unknown"),
+            reply.bulk(b"spec"),
+            reply.map_header(0, resp),
+            reply.bulk(b"find_keys"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"unknown"),
+            reply.bulk(b"spec"),
+            reply.map_header(0, resp),
+        ]
+    )
+
+
+def _keyword_known_key_specs(
+    cmd: Command, spec: tuple[bytes, int, int, int, int], resp: int
+) -> bytes:
+    """The one keyword-search, range-find key spec (XREADGROUP's keys after STREAMS)."""
+    keyword, startfrom, lastkey, keystep, limit = spec
+    (flags,) = key_spec_flags(cmd)
+    return reply.set_header(1, resp) + _keyword_key_spec(
+        keyword, startfrom, flags, resp, lastkey, keystep, limit
+    )
+
+
 def _known_key_specs(cmd: Command, resp: int) -> bytes:
     """The key specs: index search, range find, from the legacy first/last/step range."""
     keyword = KEYWORD_SPECS.get(cmd.name)
     if keyword is not None:
-        return _keyword_key_spec(cmd, keyword, resp)
+        return _keyword_known_key_specs(cmd, keyword, resp)
     # addReplyCommandKeySpecs(): a set in RESP3, empty or not.
     keynum = KEYNUM_SPECS.get(cmd.name)
     if cmd.first_key <= 0 and keynum is None:
