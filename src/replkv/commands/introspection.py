@@ -208,6 +208,14 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "evalsha_ro": (("RO", "access"),),
     "fcall": (RW_ACCESS_UPDATE,),
     "fcall_ro": (("RO", "access"),),
+    "xdel": (("RW", "delete"),),
+    "xtrim": (("RW", "delete"),),
+    "xlen": (RO,),
+}
+# Commands whose keys follow a keyword (XREAD's STREAMS): their one key spec is a
+# "keyword" begin_search, as (keyword, startfrom, lastkey, keystep, limit).
+KEYWORD_SPECS: dict[str, tuple[bytes, int, int, int, int]] = {
+    "xread": (b"STREAMS", 1, -1, 1, 2),
 }
 # Commands whose keys follow a numkeys argument: their last key spec is Redis's
 # "keynum" find_keys, as (begin_search index, keynumidx, firstkey, keystep); any
@@ -255,6 +263,7 @@ KEY_SPEC_NOTES = {
     "fcall_ro": b"We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
     "getex": b"RW and UPDATE because it changes the TTL",
     "set": b"RW and ACCESS due to the optional `GET` argument",
+    "xadd": b"UPDATE instead of INSERT because of the optional trimming feature",
 }
 
 
@@ -307,8 +316,57 @@ def _unknown_key_spec(notes: bytes, flags: tuple[str, ...], resp: int) -> bytes:
     )
 
 
+def _keyword_key_spec(cmd: Command, resp: int) -> bytes:
+    """One keyword-search, range-find key spec (XREAD's keys after STREAMS)."""
+    keyword, startfrom, lastkey, keystep, limit = KEYWORD_SPECS[cmd.name]
+    flags = key_spec_flags(cmd)[0]
+    return b"".join(
+        [
+            reply.set_header(1, resp),
+            reply.map_header(3, resp),
+            reply.bulk(b"flags"),
+            reply.set_header(len(flags), resp),
+            *[reply.simple(flag) for flag in flags],
+            reply.bulk(b"begin_search"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"keyword"),
+            reply.bulk(b"spec"),
+            reply.map_header(2, resp),
+            reply.bulk(b"keyword"),
+            reply.bulk(keyword),
+            reply.bulk(b"startfrom"),
+            reply.integer(startfrom),
+            reply.bulk(b"find_keys"),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(b"range"),
+            reply.bulk(b"spec"),
+            reply.map_header(3, resp),
+            reply.bulk(b"lastkey"),
+            reply.integer(lastkey),
+            reply.bulk(b"keystep"),
+            reply.integer(keystep),
+            reply.bulk(b"limit"),
+            reply.integer(limit),
+        ]
+    )
+
+
+def _keyword_positions(argv: list[bytes], spec: tuple[bytes, int, int, int, int]) -> list[int]:
+    """getKeysUsingKeySpecs(): of what follows the keyword, the first 1/limit."""
+    keyword = spec[0].lower()
+    for index in range(spec[1], len(argv)):
+        if argv[index].lower() == keyword:
+            following = len(argv) - index - 1
+            return list(range(index + 1, index + 1 + following // spec[4]))
+    return []
+
+
 def _known_key_specs(cmd: Command, resp: int) -> bytes:
     """The key specs: index search, range find, from the legacy first/last/step range."""
+    if cmd.name in KEYWORD_SPECS:
+        return _keyword_key_spec(cmd, resp)
     # addReplyCommandKeySpecs(): a set in RESP3, empty or not.
     keynum = KEYNUM_SPECS.get(cmd.name)
     if cmd.first_key <= 0 and keynum is None:
@@ -560,6 +618,9 @@ def keys_of(argv: list[bytes]) -> list[bytes]:
     if cmd.name == "sort" or cmd.name == "sort_ro":
         return [argv[i] for i in sort_key_positions(argv, cmd.name == "sort")]
     positions = cmd.key_positions(argv)
+    keyword = KEYWORD_SPECS.get(cmd.name)
+    if keyword is not None:
+        positions += _keyword_positions(argv, keyword)
     keynum = KEYNUM_SPECS.get(cmd.name)
     if keynum is not None:
         positions += _keynum_positions(argv, keynum)

@@ -43,6 +43,7 @@ FAMILIES = (
     "replication",
     "scripting",
     "functions",
+    "streams",
 )
 
 
