@@ -54,6 +54,26 @@ def _zstore(name: bytes) -> st.SearchStrategy[list[bytes]]:
     )
 
 
+stream_ids = st.one_of(
+    st.integers(0, 30).map(lambda n: b"%d-*" % n),
+    st.tuples(st.integers(0, 30), st.integers(0, 3)).map(lambda t: b"%d-%d" % t),
+    st.sampled_from([b"7", b"0-0", b"x", b"18446744073709551615-18446744073709551615"]),
+)
+
+
+def _stream_trim() -> st.SearchStrategy[list[bytes]]:
+    """XADD / XTRIM trimming options, approximate ones included (they are rewritten)."""
+    lengths = st.integers(0, 6).map(lambda n: b"%d" % n)
+    return st.one_of(
+        st.just([]),
+        st.tuples(st.sampled_from([[b"MAXLEN"], [b"MAXLEN", b"~"], [b"MAXLEN", b"="]]), lengths)
+        .map(lambda t: [*t[0], t[1]]),
+        st.tuples(st.sampled_from([[b"MINID"], [b"MINID", b"~"]]), stream_ids)
+        .map(lambda t: [*t[0], t[1]]),
+        lengths.map(lambda n: [b"MAXLEN", b"~", n, b"LIMIT", b"2"]),
+    )  # fmt: skip
+
+
 def _set() -> st.SearchStrategy[list[bytes]]:
     expiry = st.one_of(
         st.just([]),
@@ -207,6 +227,19 @@ _CANDIDATES: dict[bytes, st.SearchStrategy[list[bytes]]] = {
         st.sampled_from([[], [b"GET", b"#"], [b"GET", b"k*", b"GET", b"#"]]),
         keys,
     ).map(lambda t: [b"SORT", t[0], *t[1], *t[2], b"STORE", t[3]]),  # fmt: skip
+    # Streams: explicit and `<ms>-*` ids only, so the replies do not depend on the time.
+    b"xadd": st.tuples(keys, _stream_trim(), stream_ids, field_values).map(
+        lambda t: [b"XADD", t[0], *t[1], t[2], *t[3]]
+    ),
+    b"xdel": st.tuples(keys, st.lists(stream_ids, min_size=1, max_size=3)).map(
+        lambda t: [b"XDEL", t[0], *t[1]]
+    ),
+    b"xtrim": st.tuples(keys, _stream_trim()).map(lambda t: [b"XTRIM", t[0], *t[1]]),
+    b"xsetid": st.tuples(
+        keys,
+        stream_ids,
+        st.sampled_from([[], [b"ENTRIESADDED", b"50"], [b"MAXDELETEDID", b"1-1"]]),
+    ).map(lambda t: [b"XSETID", t[0], t[1], *t[2]]),
 }
 # Commands whose effect is a random choice: fine where one server's log is replayed,
 # not where two servers run the same sequence and compare their data.

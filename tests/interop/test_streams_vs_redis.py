@@ -8,6 +8,7 @@ import random
 
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
+from tests.interop import test_notify_vs_redis as notify_tests
 from tests.support.differential import DifferentialCase, any_bulk, cmd
 from tests.support.processes import start_redis_server, start_replkv
 from tests.support.replication import call, in_sync, wait_for
@@ -399,6 +400,35 @@ class StreamsVsRedisTests(DifferentialCase, SynchronousTestCase):
                 ["XTRIM", "s", "MAXLEN", "=", "3"],
                 ["XRANGE", "s", "-", "+"],
                 ["XADD", "s", "MAXLEN", "=", "1", "40-0", "f", "v"],
+                ["XRANGE", "s", "-", "+"],
+            ]
+        )
+
+
+class StreamNotificationsTests(DifferentialCase, SynchronousTestCase):
+    """xadd, xtrim, xdel, xsetid as t_stream.c raises them."""
+
+    listen = notify_tests.NotifyVsRedisTests.listen
+    notifications = notify_tests.NotifyVsRedisTests.notifications
+    assertSameNotifications = notify_tests.NotifyVsRedisTests.assertSameNotifications  # noqa: N815
+
+    def test_stream_notifications(self) -> None:
+        self.assertSameReplies([["CONFIG", "SET", "notify-keyspace-events", "KEA"]])
+        self.assertSameNotifications(
+            [
+                ["XADD", "s", "1-1", "f", "v"],
+                ["XADD", "s", "1-1", "f", "v"],
+                ["XADD", "s", "MAXLEN", "1", "2-1", "f", "v"],
+                ["XADD", "s", "MAXLEN", "5", "3-1", "f", "v"],
+                ["XADD", "n", "NOMKSTREAM", "3-1", "f", "v"],
+                ["XTRIM", "s", "MAXLEN", "0"],
+                ["XTRIM", "s", "MAXLEN", "0"],
+                ["XADD", "s", "4-1", "f", "v"],
+                ["XDEL", "s", "4-1", "5-1"],
+                ["XDEL", "s", "4-1"],
+                ["XSETID", "s", "9-9"],
+                ["XSETID", "s", "1-1"],
+                ["XREAD", "STREAMS", "s", "0"],
                 ["XRANGE", "s", "-", "+"],
             ]
         )
