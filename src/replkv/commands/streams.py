@@ -233,23 +233,58 @@ def _rewrite_trim(event: list[bytes], stream: Stream, args: TrimArgs) -> None:
          tips=("nondeterministic_output",),
          summary="Appends a new entry to a stream", since="5.0.0")  # fmt: skip
 def xadd(client: Client, argv: list[bytes]) -> bytes:
-    if argv[2] == b"*" and len(argv) == 5:
-        args = None  # the fast path: XADD key * field value
-        idpos = 2
-    else:
-        args = parse_add_or_trim(client, argv, True)
-        idpos = args.id_index
+    if argv[2] != b"*":
+        return _xadd(client, argv, parse_add_or_trim(client, argv, True))
+    # The common case, XADD key * field value ...: no options, an automatic id.
+    count = len(argv)
+    if count < 5 or not count & 1:
+        raise CommandError(errors.wrong_arity("xadd"))
+    key = argv[1]
+    db = client.db
+    stream = db.get_for_write(key)
+    if stream is None:
+        stream = Stream()
+        db.store(key, stream)
+    elif type(stream) is not Stream:
+        return errors.WRONGTYPE
+    last = stream.last_id
+    if last == MAX_ID:
+        return ID_EXHAUSTED
+    ms = db.keyspace.now_ms()
+    sid = ms << 64 if ms > last >> 64 else last + 1
+    fields = argv[3:]
+    if count > 5 or len(argv[3]) + len(argv[4]) > LISTPACK_MAX_SIZE:
+        total = 0
+        for part in fields:
+            total += len(part)
+        if total > LISTPACK_MAX_SIZE:
+            return TOO_LARGE
+    config = client.server.config
+    stream.append(sid, fields, config.stream_node_max_entries, config.stream_node_max_bytes)
+    idtext = b"%d-%d" % (sid >> 64, sid & UINT64_MAX)
+    db.modified(key)
+    server = client.server
+    notify(server, NOTIFY_STREAM, b"xadd", key, db.id)
+    server.propagate(db, [argv[0], key, idtext, *fields])
+    if db.blocking:
+        signal_stream_ready(db, key)
+    return b"$%d\r\n%b\r\n" % (len(idtext), idtext)
+
+
+def _xadd(client: Client, argv: list[bytes], args: TrimArgs) -> bytes:
+    """xaddCommand() with its options parsed."""
+    idpos = args.id_index
     fieldpos = idpos + 1
     nfields = len(argv) - fieldpos
     if nfields < 2 or nfields & 1:
         raise CommandError(errors.wrong_arity("xadd"))
-    if args is not None and args.id_given and args.seq_given and args.id == 0:
+    if args.id_given and args.seq_given and args.id == 0:
         return ID_ZERO
     key = argv[1]
     db = client.db
     stream = get_stream_for_write(client, key)
     if stream is None:
-        if args is not None and args.no_mkstream:
+        if args.no_mkstream:
             return client.null
         stream = Stream()
         db.store(key, stream)
@@ -257,7 +292,7 @@ def xadd(client: Client, argv: list[bytes]) -> bytes:
     if last == MAX_ID:
         return ID_EXHAUSTED
     # streamAppendItem(): pick or check the id.
-    if args is None or not args.id_given:
+    if not args.id_given:
         ms = db.keyspace.now_ms()
         if ms > last >> 64:
             sid = ms << 64
@@ -288,12 +323,12 @@ def xadd(client: Client, argv: list[bytes]) -> bytes:
     db.modified(key)
     notify(server, NOTIFY_STREAM, b"xadd", key, db.id)
     event = list(argv)
-    if args is not None and args.strategy != TRIM_NONE:
+    if args.strategy != TRIM_NONE:
         if _trim(stream, args):
             notify(server, NOTIFY_STREAM, b"xtrim", key, db.id)
         if args.approx:
             _rewrite_trim(event, stream, args)
-    if args is None or not args.id_given or not args.seq_given:
+    if not args.id_given or not args.seq_given:
         event[idpos] = idtext
     server.propagate(db, event)
     signal_stream_ready(db, key)

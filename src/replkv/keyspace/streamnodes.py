@@ -65,9 +65,10 @@ def element_size(element: bytes) -> int:
     """Bytes of a listpack entry holding element (an integer when it reads as one)."""
     n = len(element)
     if n <= 20:
-        number = string_to_ll(element)
-        if number is not None:
-            return int_size(number)
+        if n and (47 < element[0] < 58 or element[0] == 45):  # a digit or '-'
+            number = string_to_ll(element)
+            if number is not None:
+                return int_size(number)
         return n + 2
     if n < 64:
         return n + 2
@@ -107,12 +108,17 @@ class StreamNode:
 
     def entry_size(self, sid: int, fields: list[bytes]) -> int:
         """Bytes one entry takes in this node."""
-        ms = sid >> 64
-        seq = sid & _U64
         master = self.master_id
-        size = 2 + int_size(_delta(ms, master >> 64)) + int_size(_delta(seq, master & _U64))
+        ms = (sid >> 64) - (master >> 64)
+        seq = (sid & _U64) - (master & _U64)
+        size = 2
+        size += 2 if 0 <= ms <= 127 else int_size(_delta(sid >> 64, master >> 64))
+        size += 2 if 0 <= seq <= 127 else int_size(_delta(sid & _U64, master & _U64))
         numfields = len(fields) >> 1
-        if fields[0::2] == self.master_fields:
+        master_fields = self.master_fields
+        if numfields == len(master_fields) and (
+            fields[0] == master_fields[0] if numfields == 1 else fields[0::2] == master_fields
+        ):
             for value in fields[1::2]:
                 size += element_size(value)
             return size + int_size(numfields + 3)
@@ -153,20 +159,39 @@ def append_to_nodes(
     nodes = stream.nodes
     node = nodes[-1] if nodes else None
     if node is not None:
-        if max_bytes <= 0 or max_bytes > LISTPACK_MAX_SIZE:
-            max_bytes = LISTPACK_MAX_SIZE
-        raw = 0
-        for part in fields:
-            raw += len(part)
-        if node.lp_bytes() + raw >= max_bytes or (
-            max_entries and node.live + node.deleted >= max_entries
-        ):
+        live = node.live
+        deleted = node.deleted
+        if max_entries and live + deleted >= max_entries:
             node = None
+        else:
+            if max_bytes <= 0 or max_bytes > LISTPACK_MAX_SIZE:
+                max_bytes = LISTPACK_MAX_SIZE
+            used = node.size
+            used += 2 if live < 128 else int_size(live)
+            used += 2 if deleted < 128 else int_size(deleted)
+            for part in fields:
+                used += len(part)
+            if used >= max_bytes:
+                node = None
     if node is None:
         node = StreamNode(sid, fields[0::2])
         nodes.append(node)
         stream.node_keys.append(sid)
-    node.size += node.entry_size(sid, fields)
+    master_fields = node.master_fields
+    if len(fields) == 2 and len(master_fields) == 1 and fields[0] == master_fields[0]:
+        # One field, the master's: flags, two small deltas, the value, the count 4.
+        master = node.master_id
+        value = fields[1]
+        n = len(value)
+        if (sid >> 64) - (master >> 64) < 128 and 0 <= (sid & _U64) - (master & _U64) < 128:
+            if n < 64 and (n > 20 or not n or not (47 < value[0] < 58 or value[0] == 45)):
+                node.size += n + 10
+            else:
+                node.size += 8 + element_size(value)
+        else:
+            node.size += node.entry_size(sid, fields)
+    else:
+        node.size += node.entry_size(sid, fields)
     node.ids.append(sid)
     node.live += 1
 
