@@ -168,6 +168,20 @@ class Stream:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def __eq__(self, other: object) -> bool:
+        """Same entries, ids, counters, node layout and groups (replay tests compare data)."""
+        if type(other) is not Stream:
+            return NotImplemented
+        return (
+            self.entries == other.entries
+            and (self.last_id, self.first_id, self.max_deleted_id, self.entries_added)
+            == (other.last_id, other.first_id, other.max_deleted_id, other.entries_added)
+            and [node.ids for node in self.nodes] == [node.ids for node in other.nodes]
+            and _groups_state(self) == _groups_state(other)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
     def copy(self) -> Stream:
         """streamDup(): entries, groups, their PELs and consumers, for COPY."""
         twin = Stream()
@@ -258,6 +272,19 @@ class Stream:
         if not self.nodes and self.entries:
             self._layout(*DEFAULT_LIMITS)
         return len(self.nodes)
+
+
+def _groups_state(stream: Stream) -> list[object]:
+    """A comparable picture of the consumer groups, their PELs and consumers."""
+    state: list[object] = []
+    for name, group in stream.groups.items():
+        pel = [
+            (sid, n.delivery_time, n.delivery_count, n.consumer.name)
+            for sid, n in group.pel.items()
+        ]
+        consumers = [(c.name, c.seen_time, list(c.pel)) for c in group.consumers.values()]
+        state.append((name, group.last_id, group.entries_read, pel, consumers))
+    return state
 
 
 def _digest(value: bytes, stream: Stream) -> bytes:
