@@ -94,17 +94,17 @@ def _zstore(name: bytes) -> st.SearchStrategy[list[bytes]]:
 
 group_names = st.sampled_from([b"g", b"h"])
 consumer_names = st.sampled_from([b"c1", b"c2", b"c3"])
-stream_ids = st.sampled_from([b"0", b"1-1", b"2", b"3-5", b"$", b"(1"])
+group_ids = st.sampled_from([b"0", b"1-1", b"2", b"3-5", b"$", b"(1"])
 
 
 def _xgroup() -> st.SearchStrategy[list[bytes]]:
     """XGROUP's write forms (streams come from MKSTREAM until XADD is drawn too)."""
     entries_read = st.sampled_from([[], [b"ENTRIESREAD", b"1"], [b"ENTRIESREAD", b"-1"]])
     return st.one_of(
-        st.tuples(keys, group_names, stream_ids, entries_read).map(
+        st.tuples(keys, group_names, group_ids, entries_read).map(
             lambda t: [b"XGROUP", b"CREATE", t[0], t[1], t[2], b"MKSTREAM", *t[3]]
         ),
-        st.tuples(keys, group_names, stream_ids, entries_read).map(
+        st.tuples(keys, group_names, group_ids, entries_read).map(
             lambda t: [b"XGROUP", b"SETID", t[0], t[1], t[2], *t[3]]
         ),
         st.tuples(keys, group_names, consumer_names).map(
@@ -130,6 +130,26 @@ def _xclaim() -> st.SearchStrategy[list[bytes]]:
     return st.tuples(keys, group_names, consumer_names, ids, options).map(
         lambda t: [b"XCLAIM", t[0], t[1], t[2], b"0", *t[3], *t[4]]
     )
+
+
+stream_ids = st.one_of(
+    st.integers(0, 30).map(lambda n: b"%d-*" % n),
+    st.tuples(st.integers(0, 30), st.integers(0, 3)).map(lambda t: b"%d-%d" % t),
+    st.sampled_from([b"7", b"0-0", b"x", b"18446744073709551615-18446744073709551615"]),
+)
+
+
+def _stream_trim() -> st.SearchStrategy[list[bytes]]:
+    """XADD / XTRIM trimming options, approximate ones included (they are rewritten)."""
+    lengths = st.integers(0, 6).map(lambda n: b"%d" % n)
+    return st.one_of(
+        st.just([]),
+        st.tuples(st.sampled_from([[b"MAXLEN"], [b"MAXLEN", b"~"], [b"MAXLEN", b"="]]), lengths)
+        .map(lambda t: [*t[0], t[1]]),
+        st.tuples(st.sampled_from([[b"MINID"], [b"MINID", b"~"]]), stream_ids)
+        .map(lambda t: [*t[0], t[1]]),
+        lengths.map(lambda n: [b"MAXLEN", b"~", n, b"LIMIT", b"2"]),
+    )  # fmt: skip
 
 
 def _set() -> st.SearchStrategy[list[bytes]]:
@@ -321,6 +341,19 @@ _CANDIDATES: dict[bytes, st.SearchStrategy[list[bytes]]] = {
         st.sampled_from([b"0", b"3", b"#2", b"40"]),
         st.sampled_from([b"1", b"-1", b"100", b"-300", b"9223372036854775807"]),
     ).map(lambda t: [b"BITFIELD", t[0], b"OVERFLOW", t[1], t[2], t[3], t[4], t[5]]),
+    # Streams: explicit and `<ms>-*` ids only, so the replies do not depend on the time.
+    b"xadd": st.tuples(keys, _stream_trim(), stream_ids, field_values).map(
+        lambda t: [b"XADD", t[0], *t[1], t[2], *t[3]]
+    ),
+    b"xdel": st.tuples(keys, st.lists(stream_ids, min_size=1, max_size=3)).map(
+        lambda t: [b"XDEL", t[0], *t[1]]
+    ),
+    b"xtrim": st.tuples(keys, _stream_trim()).map(lambda t: [b"XTRIM", t[0], *t[1]]),
+    b"xsetid": st.tuples(
+        keys,
+        stream_ids,
+        st.sampled_from([[], [b"ENTRIESADDED", b"50"], [b"MAXDELETEDID", b"1-1"]]),
+    ).map(lambda t: [b"XSETID", t[0], t[1], *t[2]]),
 }
 # Commands whose effect is a random choice: fine where one server's log is replayed,
 # not where two servers run the same sequence and compare their data.

@@ -700,6 +700,58 @@ class Generator:
         ]  # fmt: skip
         return r.choice(forms)
 
+    def c_streams(self) -> list[bytes]:
+        """Stream commands with explicit (or `<ms>-*`) ids: replies independent of time."""
+        r = self.rnd
+        ids = [
+            b"1-1",
+            b"2",
+            b"3-*",
+            b"3-5",
+            b"0-0",
+            b"0-*",
+            b"x",
+            b"-",
+            b"+",
+            b"(2",
+            b"5-0",
+            b"18446744073709551615-18446744073709551615",
+            b"$",
+            b"%d-*" % r.randint(1, 40),
+        ]
+        sid = lambda: r.choice(ids)  # noqa: E731
+
+        def trim() -> list[bytes]:
+            forms = [
+                [],
+                [],
+                [b"MAXLEN", r.choice([b"~", b"=", b""]), b"%d" % r.randint(-1, 5)],
+                [b"MINID", r.choice([b"~", b"="]), sid()],
+                [b"MAXLEN", b"~", b"2", b"LIMIT", self.integer()],
+            ]
+            return [part for part in r.choice(forms) if part]
+
+        choice = r.randrange(10)
+        if choice < 4:
+            option = [b"NOMKSTREAM"] if r.random() < 0.1 else []
+            fields = [part for _ in range(r.randint(1, 2)) for part in (self.key(), self.value())]
+            return [b"XADD", self.key(), *option, *trim(), sid(), *fields]
+        if choice == 4:
+            return [b"XDEL", self.key(), *[sid() for _ in range(r.randint(1, 3))]]
+        if choice == 5:
+            return [b"XTRIM", self.key(), *trim()]
+        if choice == 6:
+            extra = r.choice([[], [b"ENTRIESADDED", self.integer()], [b"MAXDELETEDID", sid()]])
+            return [b"XSETID", self.key(), sid(), *extra]
+        if choice == 7:
+            count = r.choice([[], [b"COUNT", self.integer()]])
+            return [r.choice([b"XRANGE", b"XREVRANGE"]), self.key(), sid(), sid(), *count]
+        if choice == 8:
+            keys = self.keys(1, 2)
+            return [b"XREAD", *r.choice([[], [b"COUNT", b"2"]]), b"STREAMS", *keys,
+                    *[sid() for _ in keys]]  # fmt: skip
+        return [b"XLEN", self.key()]
+
     def plain(self) -> Command:
         """One command of any family, with its normaliser; sometimes of the wrong arity."""
         if self.rnd.random() < 0.15:
@@ -710,6 +762,8 @@ class Generator:
             return self.normalised(self.c_bitmaps())
         if self.rnd.random() < 0.05:
             return self.normalised(self.c_stream_groups())
+        if self.rnd.random() < 0.06:
+            return self.normalised(self.c_streams())
         roll = self.rnd.random()
         if roll < 0.4:
             family = self.rnd.random()

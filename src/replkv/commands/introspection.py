@@ -230,6 +230,10 @@ KEY_SPEC_FLAGS: dict[str, tuple[tuple[str, ...], ...]] = {
     "georadius": (("RO", "access"),),
     "georadiusbymember": (("RO", "access"),),
     "geosearchstore": (OW_UPDATE, ("RO", "access")),
+    # streams
+    "xdel": (("RW", "delete"),),
+    "xtrim": (("RW", "delete"),),
+    "xlen": (RO,),
 }
 # Commands whose keys follow a numkeys argument: their last key spec is Redis's
 # "keynum" find_keys, as (begin_search index, keynumidx, firstkey, keystep); any
@@ -256,6 +260,7 @@ KEYNUM_SPECS: dict[str, tuple[int, int, int, int]] = {
 }
 # Commands whose keys follow a keyword: (keyword, startfrom, lastkey, keystep, limit).
 KEYWORD_SPECS: dict[str, tuple[bytes, int, int, int, int]] = {
+    "xread": (b"STREAMS", 1, -1, 1, 2),
     "xreadgroup": (b"STREAMS", 4, -1, 1, 2),
 }
 # Commands whose keys only a function of theirs can find (Redis's getkeys_proc):
@@ -293,6 +298,7 @@ KEY_SPEC_NOTES = {
     "pfcount": b"RW because it may change the internal representation of the key, and "
     b"propagate to replicas",
     "set": b"RW and ACCESS due to the optional `GET` argument",
+    "xadd": b"UPDATE instead of INSERT because of the optional trimming feature",
 }
 
 

@@ -48,6 +48,7 @@ FAMILIES = (
     "functions",
     "hyperloglog",
     "bitmaps",
+    "streams",
 )
 
 

@@ -12,10 +12,13 @@ between the group's PEL and the consumer's.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from sortedcontainers import SortedDict
 
 from replkv.integers import string_to_ll
-from replkv.keyspace import digest, values
+from replkv.keyspace import digest, streamnodes, values
+from replkv.keyspace.streamnodes import DEFAULT_LIMITS, StreamNode
 
 UINT64_MAX = (1 << 64) - 1
 MIN_ID = 0
@@ -139,7 +142,16 @@ class Stream:
     were ever added: together they let a group's lag be computed.
     """
 
-    __slots__ = ("entries", "last_id", "first_id", "max_deleted_id", "entries_added", "groups")
+    __slots__ = (
+        "entries",
+        "last_id",
+        "first_id",
+        "max_deleted_id",
+        "entries_added",
+        "groups",
+        "nodes",
+        "node_keys",
+    )
 
     def __init__(self) -> None:
         self.entries: SortedDict = SortedDict()  # id -> [field, value, field, value, ...]
@@ -148,23 +160,26 @@ class Stream:
         self.max_deleted_id = MIN_ID
         self.entries_added = 0
         self.groups: dict[bytes, ConsumerGroup] = {}
+        # The listpack nodes Redis would hold (see replkv/keyspace/streamnodes.py), in
+        # id order, and their master ids for bisection.
+        self.nodes: list[StreamNode] = []
+        self.node_keys: list[int] = []
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def __eq__(self, other: object) -> bool:
-        """Same entries and 7.0 bookkeeping; consumer groups are left out, as DEBUG DIGEST
-        leaves them out: Redis 7.0's events do not carry all of a group's state (an
+        """Same entries, 7.0 bookkeeping and node layout; consumer groups are left out,
+        as DEBUG DIGEST leaves them out: Redis 7.0's events do not carry all of a group's state (an
         XREADGROUP without NOACK propagates no entries-read, a history read neither its
         consumer nor its delivery counts), so a replica's groups may differ."""
         if type(other) is not Stream:
             return NotImplemented
         return (
             self.entries == other.entries
-            and self.last_id == other.last_id
-            and self.first_id == other.first_id
-            and self.max_deleted_id == other.max_deleted_id
-            and self.entries_added == other.entries_added
+            and (self.last_id, self.first_id, self.max_deleted_id, self.entries_added)
+            == (other.last_id, other.first_id, other.max_deleted_id, other.entries_added)
+            and [node.ids for node in self.nodes] == [node.ids for node in other.nodes]
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -187,7 +202,78 @@ class Stream:
                     copy.pel[sid] = pending
                 copy.consumers[cname] = ccopy
             twin.groups[name] = copy
+        twin.nodes = [node.copy() for node in self.nodes]
+        twin.node_keys = list(self.node_keys)
         return twin
+
+    # -- the entry side: appends, deletions, trimming over the node layout -----------
+
+    def _layout(self, max_entries: int, max_bytes: int) -> None:
+        """Rebuild the node layout from the entries when a stream was made without it
+        (a stream loaded entry by entry): as Redis would after appending them in order."""
+        if self.nodes or not self.entries:
+            return
+        for sid, fields in self.entries.items():
+            streamnodes.append_to_nodes(self, sid, fields, max_entries, max_bytes)
+
+    def append(self, sid: int, fields: list[bytes], max_entries: int, max_bytes: int) -> None:
+        """streamAppendItem() once the id is known to be valid: add the entry, place it
+        in the node layout, keep the 7.0 bookkeeping."""
+        if not self.nodes and self.entries:
+            self._layout(max_entries, max_bytes)
+        streamnodes.append_to_nodes(self, sid, fields, max_entries, max_bytes)
+        entries = self.entries
+        entries[sid] = fields
+        self.last_id = sid
+        self.entries_added += 1
+        if len(entries) == 1:
+            self.first_id = sid
+
+    def delete(self, sid: int) -> bool:
+        """streamDeleteItem(): mark one entry deleted in its node (a node left without
+        live entries goes away). True if it existed."""
+        fields = self.entries.pop(sid, None)
+        if fields is None:
+            return False
+        if not self.nodes:
+            self.entries[sid] = fields
+            self._layout(*DEFAULT_LIMITS)
+            self.entries.pop(sid)
+        index = bisect_right(self.node_keys, sid) - 1
+        node = self.nodes[index]
+        if node.live == 1:
+            del self.nodes[index]
+            del self.node_keys[index]
+        else:
+            node.live -= 1
+            node.deleted += 1
+            node.bury(sid, fields)
+        return True
+
+    def trim(self, maxlen: int, minid: int | None, approx: bool, limit: int) -> int:
+        """streamTrim(): by length (minid None) or by minimum id; whole nodes only when
+        approx, at most `limit` entries (0: no limit). Returns how many were removed."""
+        if not self.nodes and self.entries:
+            self._layout(*DEFAULT_LIMITS)
+        removed = streamnodes.trim_nodes(self, maxlen, minid, approx, limit)
+        entries = self.entries
+        self.first_id = entries.keys()[0] if entries else MIN_ID
+        return removed
+
+    def first_node_id(self) -> int | None:
+        """streamGetEdgeID(first, with tombstones): the first id any node holds."""
+        if not self.nodes and self.entries:
+            self._layout(*DEFAULT_LIMITS)
+        for node in self.nodes:
+            if node.ids:
+                return node.ids[0]
+        return None
+
+    def node_count(self) -> int:
+        """How many listpack nodes the radix tree holds (XINFO's radix-tree-keys)."""
+        if not self.nodes and self.entries:
+            self._layout(*DEFAULT_LIMITS)
+        return len(self.nodes)
 
 
 def _digest(value: bytes, stream: Stream) -> bytes:
