@@ -415,6 +415,19 @@ def _keyword_known_key_specs(
     )
 
 
+def _keyword_range_positions(
+    argv: list[bytes], spec: tuple[bytes, int, int, int, int]
+) -> list[int]:
+    """getKeysUsingKeySpecs() for a KEYWORD_SPECS entry: of what follows the keyword,
+    the first 1/limit (XREAD's keys after STREAMS)."""
+    keyword = spec[0].lower()
+    for index in range(spec[1], len(argv)):
+        if argv[index].lower() == keyword:
+            following = len(argv) - index - 1
+            return list(range(index + 1, index + 1 + following // spec[4]))
+    return []
+
+
 def _known_key_specs(cmd: Command, resp: int) -> bytes:
     """The key specs: index search, range find, from the legacy first/last/step range."""
     keyword = KEYWORD_SPECS.get(cmd.name)
@@ -677,6 +690,9 @@ def keys_of(argv: list[bytes]) -> list[bytes]:
             raise CommandError(INVALID_KEY_ARGS)
         return [argv[i] for i in found]
     positions = cmd.key_positions(argv)
+    keyword = KEYWORD_SPECS.get(cmd.name)
+    if keyword is not None:
+        positions += _keyword_range_positions(argv, keyword)
     keynum = KEYNUM_SPECS.get(cmd.name)
     if keynum is not None:
         positions += _keynum_positions(argv, keynum)

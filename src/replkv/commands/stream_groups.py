@@ -537,7 +537,7 @@ def xread_key_positions(argv: list[bytes]) -> list[int]:
     return list(range(streams_pos + 1, streams_pos + 1 + num // 2))
 
 
-KEYS_PROCS["xread"] = KEYS_PROCS["xreadgroup"] = xread_key_positions
+KEYS_PROCS["xreadgroup"] = xread_key_positions
 
 
 def _reading_consumer(
