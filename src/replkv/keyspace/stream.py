@@ -271,9 +271,13 @@ class Stream:
 
     def node_count(self) -> int:
         """How many listpack nodes the radix tree holds (XINFO's radix-tree-keys)."""
+        return len(self.node_ids())
+
+    def node_ids(self) -> list[int]:
+        """The radix tree's keys: each node's master id, in order."""
         if not self.nodes and self.entries:
             self._layout(*DEFAULT_LIMITS)
-        return len(self.nodes)
+        return self.node_keys
 
 
 def _digest(value: bytes, stream: Stream) -> bytes:

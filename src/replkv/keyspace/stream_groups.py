@@ -7,7 +7,6 @@ changes to groups, consumers and pending entries, and the 7.0 read counters
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 from replkv.keyspace.stream import (
@@ -19,10 +18,6 @@ from replkv.keyspace.stream import (
     PendingEntry,
     Stream,
 )
-
-# stream-node-max-entries' default: how many entries one listpack node holds when
-# the node layout is not emulated (see node_count()).
-_DEFAULT_NODE_ENTRIES = 100
 
 
 def last_valid_id(stream: Stream) -> int:
@@ -149,24 +144,13 @@ def sorted_names(names: Iterable[bytes]) -> list[bytes]:
 
 
 def node_first_ids(stream: Stream) -> list[int]:
-    """The first id of each listpack node of the stream (the rax keys).
-
-    A stream value that emulates Redis's node layout says so with `node_first_ids()`;
-    otherwise nodes are taken to hold stream-node-max-entries' default of 100 entries.
-    """
-    emulated = getattr(stream, "node_first_ids", None)
-    if emulated is not None:
-        return list(emulated())
-    keys = stream.entries.keys()
-    return [keys[i] for i in range(0, len(keys), _DEFAULT_NODE_ENTRIES)]
+    """The master id of each listpack node of the stream (the rax keys)."""
+    return stream.node_ids()
 
 
 def node_count(stream: Stream) -> int:
     """XINFO STREAM's radix-tree-keys: how many listpack nodes the stream has."""
-    counted = getattr(stream, "node_count", None)
-    if counted is not None:
-        return int(counted())
-    return math.ceil(len(stream.entries) / _DEFAULT_NODE_ENTRIES)
+    return stream.node_count()
 
 
 def rax_nodes(keys: list[int]) -> int:
