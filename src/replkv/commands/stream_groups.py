@@ -25,6 +25,7 @@ from replkv import errors, reply
 from replkv.blocking import ServeCallback
 from replkv.commands.args import LLONG_MAX, parse_int
 from replkv.commands.introspection import KEYS_PROCS
+from replkv.commands.streamblock import BLOCKED_DEFAULT_COUNT, may_block, parse_timeout_ms
 from replkv.commands.streamreply import (
     entry_reply,
     get_stream,
@@ -33,7 +34,6 @@ from replkv.commands.streamreply import (
     parse_id_or_error,
 )
 from replkv.commands.table import command, container, subcommand
-from replkv.errors import CommandError
 from replkv.keyspace import stream_groups as groups
 from replkv.keyspace.stream import (
     ENTRIES_READ_INVALID,
@@ -68,8 +68,6 @@ DOLLAR_IN_GROUP = errors.err(
     "of this consumer by specifying a proper ID, or use the > ID to get new messages. "
     "The $ ID would just return an empty result set."
 )
-TIMEOUT_NOT_INTEGER = errors.err("timeout is not an integer or out of range")
-TIMEOUT_NEGATIVE = errors.err("timeout is negative")
 INVALID_START = errors.err("invalid start ID for the interval")
 INVALID_END = errors.err("invalid end ID for the interval")
 XCLAIM_MINIDLE = errors.err("Invalid min-idle-time argument for XCLAIM")
@@ -90,7 +88,6 @@ GROUP_GONE = b"-NOGROUP the consumer group this client was blocked on no longer 
 _AUTOCLAIM_MAX_COUNT = LLONG_MAX // 16
 _AUTOCLAIM_MAX_BUFFER = 1 << 47
 _AUTOCLAIM_ATTEMPTS_FACTOR = 10
-XREAD_BLOCKED_DEFAULT_COUNT = 1000
 
 XGROUP_HELP = [
     b"XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -339,16 +336,6 @@ class ReadGroupRequest:
         self.noack = noack
 
 
-def _parse_block_timeout(arg: bytes, now_ms: int) -> int:
-    """getTimeoutFromObjectOrReply(UNIT_MILLISECONDS): the deadline in ms, 0 for none."""
-    value = parse_int(arg, TIMEOUT_NOT_INTEGER)
-    if value < 0:
-        raise CommandError(TIMEOUT_NEGATIVE)
-    if value == 0 or value > LLONG_MAX - now_ms:
-        return 0
-    return value + now_ms
-
-
 def deliver_new(
     client: Client,
     db: Database,
@@ -406,11 +393,6 @@ def deliver_history(
     return b"*%d\r\n%b" % (len(parts), b"".join(parts))
 
 
-def _may_block(client: Client) -> bool:
-    """CLIENT_DENY_BLOCKING: inside MULTI/EXEC, scripts or the master's stream."""
-    return client.multi is None and not client.is_master_link and not client.deny_blocking
-
-
 @command("xreadgroup", -7, "write blocking movablekeys", group="stream")
 def xreadgroup(client: Client, argv: list[bytes]) -> bytes | None:
     """t_stream.c: xreadCommand() as XREADGROUP."""
@@ -429,7 +411,7 @@ def xreadgroup(client: Client, argv: list[bytes]) -> bytes | None:
         option = argv[i].lower()
         if option == b"block" and moreargs:
             i += 1
-            timeout = _parse_block_timeout(argv[i], now_ms)
+            timeout = parse_timeout_ms(argv[i], now_ms)
         elif option == b"count" and moreargs:
             i += 1
             count = max(parse_int(argv[i]), 0)
@@ -496,11 +478,9 @@ def xreadgroup(client: Client, argv: list[bytes]) -> bytes | None:
         header = b"*%d\r\n" if client.resp == 2 else b"%%%d\r\n"
         return header % len(parts) + b"".join(parts)
     if timeout != -1:
-        if not _may_block(client):
+        if not may_block(client):
             return reply.null_array(client.resp)
-        request = ReadGroupRequest(
-            group_name, consumer_name, count or XREAD_BLOCKED_DEFAULT_COUNT, noack
-        )
+        request = ReadGroupRequest(group_name, consumer_name, count or BLOCKED_DEFAULT_COUNT, noack)
         client.server.blocking.block(
             client,
             keys,

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from replkv import errors, reply
+from replkv.blocking import TIMEOUT_NEGATIVE
 from replkv.errors import CommandError
 from replkv.integers import LLONG_MAX, string_to_ll
 from replkv.keyspace.stream import Stream
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 StreamServe = Callable[["Client", "Database", bytes, Stream], "bytes | None"]
 
 TIMEOUT_NOT_INTEGER = errors.err("timeout is not an integer or out of range")
-TIMEOUT_NEGATIVE = errors.err("timeout is negative")
 # XREAD_BLOCKED_DEFAULT_COUNT: a blocked reader without COUNT gets at most this many.
 BLOCKED_DEFAULT_COUNT = 1000
 
