@@ -1,8 +1,6 @@
 """Consumer groups: XGROUP, XREADGROUP, XACK, XPENDING, XCLAIM, XAUTOCLAIM, XINFO.
 
-Streams are built on the model by two test-only commands (TESTXADD, TESTXDEL) that
-keep XADD's and XDEL's 7.0 bookkeeping (last id, first id, entries added, largest
-deleted id), so the tests do not need XADD. Expected replies and events were
+Streams are built with XADD and XDEL (explicit ids). Expected replies and events were
 captured from redis-server 7.0.15 for the same sequences (times aside: ours come
 from the task.Clock).
 """
@@ -16,81 +14,16 @@ import hiredis
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from replkv import reply
-from replkv.client import Client
-from replkv.commands.registry import CommandTable
-from replkv.commands.table import Command
-from replkv.config import Config
 from replkv.keyspace import stream_groups as groups
 from replkv.keyspace.apply import StreamApplier
-from replkv.keyspace.stream import MIN_ID, Stream, format_id, make_id, parse_id
+from replkv.keyspace.stream import Stream, make_id
 from replkv.protocol import ClientProtocol
 from replkv.reply import encode_command
-from replkv.server import Server
 from tests.support.harness import START, START_MS, Harness
 
 
-def _testxadd(client: Client, argv: list[bytes]) -> bytes:
-    """TESTXADD key id field value ...: append an entry as XADD would (7.0 bookkeeping)."""
-    db = client.db
-    key = argv[1]
-    parsed = parse_id(argv[2], 0)
-    assert parsed is not None
-    sid = parsed[0]
-    stream = db.get_for_write(key)
-    if stream is None:
-        stream = Stream()
-        db.store(key, stream)
-    elif key in db.blocking:
-        db.keyspace.ready[(db, key)] = None  # signalKeyAsReady()
-    if sid <= stream.last_id:
-        return (
-            b"-ERR The ID specified in XADD is equal or smaller than the target stream top item\r\n"
-        )
-    stream.entries[sid] = list(argv[3:])
-    stream.last_id = sid
-    stream.entries_added += 1
-    if stream.first_id == MIN_ID:
-        stream.first_id = sid
-    client.server.propagate(db, argv)
-    return reply.bulk(format_id(sid))
-
-
-def _testxdel(client: Client, argv: list[bytes]) -> bytes:
-    """TESTXDEL key id: delete an entry as XDEL would (max deleted id, first id)."""
-    db = client.db
-    stream = db.get_for_write(argv[1])
-    parsed = parse_id(argv[2], 0)
-    assert parsed is not None
-    sid = parsed[0]
-    if stream.entries.pop(sid, None) is None:
-        return reply.ZERO
-    stream.max_deleted_id = max(stream.max_deleted_id, sid)
-    if not stream.entries:
-        stream.first_id = MIN_ID
-    elif sid == stream.first_id:
-        stream.first_id = stream.entries.keys()[0]
-    client.server.propagate(db, argv)
-    return reply.ONE
-
-
-def _table() -> CommandTable:
-    return CommandTable(
-        extra=[
-            Command("testxadd", _testxadd, -5, frozenset(["write"]), 1, 1, 1),
-            Command("testxdel", _testxdel, 3, frozenset(["write"]), 1, 1, 1),
-        ]
-    )
-
-
 class StreamHarness(Harness):
-    """The unit-test harness with TESTXADD and TESTXDEL in its command table."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.server = Server(Config(), self.clock, commands=_table())
-        self.client = Client(self.server, self.server.clients.next_id())
-        self.server.clients.add(self.client)
+    """The unit-test harness, with log replay and decoded replies."""
 
     def replay(self) -> StreamHarness:
         other = StreamHarness()
@@ -162,7 +95,7 @@ def groups_state(stream: Stream) -> dict[bytes, Any]:
 
 def fill(h: StreamHarness, key: str = "s", count: int = 3) -> None:
     for i in range(1, count + 1):
-        h("TESTXADD", key, f"{i}-1", "f", str(i))
+        h("XADD", key, f"{i}-1", "f", str(i))
 
 
 def xclaim_event(consumer: str, sid: str, ms: int, count: int, last: str) -> list[bytes]:
@@ -291,7 +224,7 @@ class XGroupTests(SynchronousTestCase):
         h("XGROUP", "SETID", "s", "g", "0")
         h("XGROUP", "DELCONSUMER", "s", "g", "c")
         h("XGROUP", "DELCONSUMER", "s", "g", "c")
-        h("TESTXADD", "s", "1-1", "f", "v")
+        h("XADD", "s", "1-1", "f", "v")
         h("XREADGROUP", "GROUP", "g", "d", "STREAMS", "s", ">")
         h("XCLAIM", "s", "g", "e", "0", "1-1")
         h("XGROUP", "DESTROY", "s", "g")
@@ -299,8 +232,8 @@ class XGroupTests(SynchronousTestCase):
         self.assertEqual(
             channels,
             [b"xgroup-create", b"xgroup-createconsumer", b"xgroup-setid",
-             b"xgroup-delconsumer", b"xgroup-createconsumer", b"xgroup-createconsumer",
-             b"xgroup-destroy"],
+             b"xgroup-delconsumer", b"xadd", b"xgroup-createconsumer",
+             b"xgroup-createconsumer", b"xgroup-destroy"],
         )  # fmt: skip
 
 
@@ -349,7 +282,7 @@ class XReadGroupTests(SynchronousTestCase):
         self.assertEqual(h.v("XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"), None)
         self.assertEqual(h.new_events(mark), [])
         h("HELLO", "3")
-        h("TESTXADD", "s", "4-1", "f", "4")
+        h("XADD", "s", "4-1", "f", "4")
         self.assertEqual(
             h("XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"),
             b"%1\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n4-1\r\n*2\r\n$1\r\nf\r\n$1\r\n4\r\n",
@@ -359,7 +292,7 @@ class XReadGroupTests(SynchronousTestCase):
         h = self.h
         fill(h)
         h("XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "s", ">")
-        h("TESTXDEL", "s", "1-1")
+        h("XDEL", "s", "1-1")
         h.clock.advance(5)
         mark = h.mark()
         self.assertEqual(
@@ -466,12 +399,12 @@ class BlockingTests(SynchronousTestCase):
         self.assertEqual(h.v("XINFO", "CONSUMERS", "s", "g"), [])  # created when served
         h.clock.advance(1)
         mark = h.mark()
-        h("TESTXADD", "s", "1-1", "f", "1")
+        h("XADD", "s", "1-1", "f", "1")
         self.assertEqual([decode(x) for x in self.sent], [[[b"s", [[b"1-1", [b"f", b"1"]]]]]])
         self.assertEqual(
             h.new_events(mark),
             [
-                [b"TESTXADD", b"s", b"1-1", b"f", b"1"],
+                [b"XADD", b"s", b"1-1", b"f", b"1"],
                 xclaim_event("alice", "1-1", START_MS + 1000, 1, "1-1"),
             ],
         )
@@ -527,11 +460,11 @@ class BlockingTests(SynchronousTestCase):
             "XREADGROUP", "GROUP", "g", "bob", "NOACK", "BLOCK", "0", "STREAMS", "s", ">"
         )
         mark = h.mark()
-        h("TESTXADD", "s", "1-1", "f", "1")
+        h("XADD", "s", "1-1", "f", "1")
         self.assertEqual(
             h.new_events(mark),
             [
-                [b"TESTXADD", b"s", b"1-1", b"f", b"1"],
+                [b"XADD", b"s", b"1-1", b"f", b"1"],
                 [b"MULTI"],
                 [b"XGROUP", b"CREATECONSUMER", b"s", b"g", b"bob"],
                 [b"XGROUP", b"SETID", b"s", b"g", b"1-1", b"ENTRIESREAD", b"1"],
@@ -629,7 +562,7 @@ class ClaimTests(SynchronousTestCase):
 
     def test_xclaim_deleted_force_and_options(self) -> None:
         h = self.h
-        h("TESTXDEL", "s", "1-1")
+        h("XDEL", "s", "1-1")
         now = START_MS + 10000
         mark = h.mark()
         self.assertEqual(
@@ -694,7 +627,7 @@ class ClaimTests(SynchronousTestCase):
 
     def test_xautoclaim_cursor_and_deleted(self) -> None:
         h = self.h
-        h("TESTXDEL", "s", "2-1")
+        h("XDEL", "s", "2-1")
         mark = h.mark()
         self.assertEqual(
             h.v("XAUTOCLAIM", "s", "g", "bob", "0", "0", "COUNT", "2"),
@@ -759,12 +692,12 @@ class InfoTests(SynchronousTestCase):
         h("XREADGROUP", "GROUP", "g", "a", "COUNT", "1", "STREAMS", "s", ">")
         h("XREADGROUP", "GROUP", "h", "a", "COUNT", "1", "STREAMS", "s", ">")
         self.assertEqual(self.groups_info(), [(1, 3), (1, 3), (None, 0)])
-        h("TESTXDEL", "s", "3-1")
+        h("XDEL", "s", "3-1")
         self.assertEqual(self.groups_info(), [(1, None), (1, None), (None, 0)])
         h("XREADGROUP", "GROUP", "g", "a", "COUNT", "1", "STREAMS", "s", ">")
         h("XREADGROUP", "GROUP", "h", "a", "COUNT", "2", "STREAMS", "s", ">")
         self.assertEqual(self.groups_info(), [(None, None), (4, 0), (None, 0)])
-        h("TESTXDEL", "s", "1-1")
+        h("XDEL", "s", "1-1")
         h("XGROUP", "SETID", "s", "g", "0")
         h("XGROUP", "SETID", "s", "h", "0", "ENTRIESREAD", "0")
         self.assertEqual(self.groups_info(), [(None, None), (0, None), (None, 0)])
