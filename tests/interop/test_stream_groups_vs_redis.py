@@ -10,18 +10,13 @@ normalised before comparing.
 from __future__ import annotations
 
 import re
-import unittest
 from collections.abc import Sequence
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from replkv.commands import registry
 from tests.interop.test_lists_vs_redis import Scenario
 from tests.support.differential import DifferentialCase, cmd
 from tests.support.resp_client import Arg
-
-registry.load()
-HAS_XADD = b"xadd" in registry.COMMANDS
 
 HELLO3 = cmd("HELLO", "3", normalise=lambda raw: raw[:1])
 HELLO2 = cmd("HELLO", "2", normalise=lambda raw: raw[:1])
@@ -206,7 +201,6 @@ class EmptyStreamGroupsVsRedisTests(DifferentialCase, SynchronousTestCase):
         self.assertSameReplies(twice(commands))
 
 
-@unittest.skipIf(not HAS_XADD, "needs XADD (commands/streams.py)")
 class StreamGroupsVsRedisTests(DifferentialCase, SynchronousTestCase):
     def fill(self, key: str = "s", count: int = 5) -> list[list[Arg]]:
         return [["XADD", key, f"{i}-1", "f", str(i)] for i in range(1, count + 1)]
@@ -366,7 +360,6 @@ class BlockedReadGroupVsRedisTests(DifferentialCase, SynchronousTestCase):
             ]
         )
 
-    @unittest.skipIf(not HAS_XADD, "needs XADD (commands/streams.py)")
     def test_served_by_xadd(self) -> None:
         self.assertSameScenario(
             [
