@@ -1,4 +1,4 @@
-"""Shared by the benchmarks of given commands (bench/scripting.py, bench/types.py).
+"""Shared by the benchmarks of given commands (bench/scripting.py, bench/datatypes.py).
 
 Each server in turn (never both at once), redis-benchmark runs the benchmark's
 commands at each pipeline depth, `--repeat` times, the rounds interleaved, next to

@@ -5,9 +5,9 @@ the table): `SET key:__rand_int__ xxx`; `SETBIT bits:__rand_int__ 100 1` (redis-
 `__rand_int__` with zeros, which no bit offset takes); `PFADD hll __rand_int__`; then the stream starts afresh: `XADD stream * f v`
 adds one entry per request, a group is created at 0-0, and
 `XREADGROUP GROUP g c COUNT 1 STREAMS stream >` delivers those entries one per
-request. Writes bench/results/types-<time>.json.
+request. Writes bench/results/datatypes-<time>.json.
 
-    .venv/bin/python bench/types.py [--requests 200000] [--pipelines 1,16] [--repeat 3]
+    .venv/bin/python bench/datatypes.py [--requests 200000] [--pipelines 1,16] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def one_round(
 
 def main(argv: list[str] | None = None) -> int:
     args = custom.parse_args(__doc__.split("\n")[0], argv)
-    return custom.main("types", TESTS, one_round, args)
+    return custom.main("datatypes", TESTS, one_round, args)
 
 
 if __name__ == "__main__":
