@@ -1,9 +1,10 @@
 """SETBIT, PFADD, XADD and XREADGROUP, replkv next to redis-server, with SET as reference.
 
 Each round on each server (see bench/custom.py for the rounds, the CPU per request and
-the table): `SET key:__rand_int__ xxx`; `SETBIT bits:__rand_int__ 100 1` (redis-benchmark pads
-`__rand_int__` with zeros, which no bit offset takes); `PFADD hll __rand_int__`; then the stream starts afresh: `XADD stream * f v`
-adds one entry per request, a group is created at 0-0, and
+the table): `SET key:__rand_int__ xxx`; `SETBIT bits:__rand_int__ 100 1`
+(redis-benchmark pads `__rand_int__` with zeros, which no bit offset takes);
+`PFADD hll __rand_int__`; then the stream starts afresh: `XADD stream * f v` adds one
+entry per request, a group is created at 0-0, and
 `XREADGROUP GROUP g c COUNT 1 STREAMS stream >` delivers those entries one per
 request. Writes bench/results/datatypes-<time>.json.
 

@@ -24,7 +24,7 @@ from replkv.rdb import Limits, RdbError, dump_payload, load_rdb_bytes, parse_pay
 from replkv.rdb.containers import listpack_of, parse_listpack
 from replkv.rdb.crc import crc64
 from replkv.rdb.format import encode_length, encode_string
-from replkv.rdb.streams import stream_nodes
+from replkv.rdb.streams import encode_node
 from tests.support.harness import Harness
 
 # redis-server 7.0.15: XADD s 1-1 a 1 b 2; XADD s 1-2 a 3 b four; XADD s 2-0 c x;
@@ -73,8 +73,22 @@ def _stream(count: int, groups: bool = True) -> Stream:
     return stream
 
 
+def _nodes(stream: Stream, max_entries: int, max_bytes: int) -> list[tuple[int, bytes]]:
+    """(master id, listpack) of each node of stream, its layout built with these limits."""
+    stream.ensure_layout(max_entries, max_bytes)
+    return [(node.master_id, encode_node(stream, node)) for node in stream.nodes]
+
+
+def _layout(stream: Stream) -> Any:
+    """The node layout as plain data: master id and fields, ids, counts, tombstones, size."""
+    return [
+        (n.master_id, n.master_fields, n.ids, n.live, n.deleted, n.tombstones, n.lp_bytes())
+        for n in stream.nodes
+    ]
+
+
 def _shape(stream: Stream) -> Any:
-    """Everything a stream holds, as plain data."""
+    """Everything a stream holds, as plain data, its node layout included."""
     groups = {}
     for name, group in stream.groups.items():
         pel = {
@@ -90,6 +104,8 @@ def _shape(stream: Stream) -> Any:
         stream.max_deleted_id,
         stream.entries_added,
         groups,
+        _layout(stream),
+        stream.node_keys,
     )
 
 
@@ -106,10 +122,10 @@ class LayoutTests(SynchronousTestCase):
 
     def test_nodes_split_by_entries_and_bytes(self) -> None:
         stream = _stream(10, groups=False)
-        nodes = stream_nodes(stream, 4, 4096)
+        nodes = _nodes(stream, 4, 4096)
         self.assertEqual([len(parse_listpack(blob, 0)) > 0 for _, blob in nodes], [True] * 3)
         self.assertEqual([master for master, _ in nodes], list(stream.entries.keys()[::4]))
-        self.assertEqual(len(stream_nodes(stream, 0, 0)), 1)
+        self.assertEqual(len(_nodes(_stream(10, groups=False), 0, 0)), 1)
         # A node is closed before an entry that would take it to max_bytes.
         big = Stream()
         big.entries[make_id(1, 0)] = [b"f", b"v" * 5000]
@@ -118,14 +134,14 @@ class LayoutTests(SynchronousTestCase):
         big.entries[make_id(1, 3)] = [b"f", b"v" * 20]  # 4041 + 21 bytes: it fits
         big.entries[make_id(1, 4)] = [b"f", b"v" * 34]  # 4071 + 35 bytes: a new node
         masters = [make_id(1, 0), make_id(1, 1), make_id(1, 4)]
-        self.assertEqual([m for m, _ in stream_nodes(big, 100, 4096)], masters)
+        self.assertEqual([m for m, _ in _nodes(big, 100, 4096)], masters)
 
     def test_entries_encoding_flags_and_deltas(self) -> None:
         stream = Stream()
         stream.entries[make_id(5, 10)] = [b"a", b"1"]
         stream.entries[make_id(6, 3)] = [b"a", b"2"]  # seq below the master's: negative delta
         stream.entries[make_id(7, 0)] = [b"b", b"3"]
-        ((master, blob),) = stream_nodes(stream, 100, 4096)
+        ((master, blob),) = _nodes(stream, 100, 4096)
         self.assertEqual(master, make_id(5, 10))
         elements = parse_listpack(blob, 0)
         self.assertEqual(elements[:5], [b"3", b"0", b"1", b"a", b"0"])  # the master entry
@@ -155,20 +171,42 @@ class RoundTripTests(SynchronousTestCase):
             loaded = Keyspace(16, Clock())
             info = load_rdb_bytes(out.getvalue(), loaded)
             self.assertEqual(info.keys_loaded, 2)
-            self.assertEqual(_shape(loaded.dbs[0].data[b"s"]), _shape(_stream(40)))
-            self.assertEqual(_shape(loaded.dbs[3].data[b"empty"]), _shape(_stream(0)))
+            for db, key in ((0, b"s"), (3, b"empty")):
+                self.assertEqual(
+                    _shape(loaded.dbs[db].data[key]), _shape(keyspace.dbs[db].data[key])
+                )
 
-    def test_deleted_entries_are_skipped(self) -> None:
+    def test_deleted_entries_are_kept_as_tombstones(self) -> None:
         stream = parse_payload(REDIS_DELETED)
         self.assertEqual(list(stream.entries), [make_id(1, 1), make_id(2, 0)])
         self.assertEqual(stream.max_deleted_id, make_id(1, 2))
         self.assertEqual(stream.entries_added, 3)
-        # Written back without the tombstone, the stream still loads the same.
-        self.assertEqual(_shape(parse_payload(dump_payload(stream))), _shape(stream))
+        (node,) = stream.nodes
+        self.assertEqual(node.ids, [make_id(1, 1), make_id(1, 2), make_id(2, 0)])
+        self.assertEqual((node.live, node.deleted), (2, 1))
+        self.assertEqual(node.tombstones, {make_id(1, 2): [b"a", b"3", b"b", b"four"]})
+        self.assertEqual(dump_payload(stream), REDIS_DELETED)
+
+    def test_layout_survives_deletes_and_trims(self) -> None:
+        for limits in (Limits(), Limits(stream_node_max_entries=3, stream_node_max_bytes=0)):
+            stream = _stream(40)
+            stream.ensure_layout(limits.stream_node_max_entries, limits.stream_node_max_bytes)
+            for sid in stream.entries.keys()[5:30:4]:
+                stream.delete(sid)
+            stream.trim(30, None, False, 0)  # marks entries of the first node deleted
+            self.assertTrue(any(node.tombstones for node in stream.nodes))
+            payload = dump_payload(stream, limits=limits)
+            loaded = parse_payload(payload)
+            self.assertEqual(_shape(loaded), _shape(stream))
+            self.assertEqual(dump_payload(loaded, limits=Limits()), payload)
+            # Trimming the loaded stream removes the same nodes as trimming the original.
+            for twin in (stream, loaded):
+                twin.trim(12, None, True, 0)
+            self.assertEqual(_shape(loaded), _shape(stream))
 
     def test_version_15_counters_are_derived(self) -> None:
         stream = _stream(5, groups=False)
-        nodes = stream_nodes(stream, 100, 4096)
+        nodes = _nodes(stream, 100, 4096)
         body = [b"\x0f", encode_length(len(nodes))]
         for master, blob in nodes:
             body += [encode_string(master.to_bytes(16, "big"), False), encode_string(blob, False)]
@@ -224,13 +262,22 @@ def _streams(draw: st.DrawFn) -> Stream:
 
 class PropertyTests(SynchronousTestCase):
     @settings(max_examples=80, deadline=None)
-    @given(_streams(), st.integers(0, 9), st.sampled_from([0, 1, 40, 4096]), st.booleans())
+    @given(
+        _streams(), st.integers(0, 9), st.sampled_from([0, 1, 40, 4096]), st.booleans(), st.data()
+    )
     def test_any_stream_round_trips(
-        self, stream: Stream, entries: int, size: int, compress: bool
+        self, stream: Stream, entries: int, size: int, compress: bool, data: st.DataObject
     ) -> None:
         limits = Limits(stream_node_max_entries=entries, stream_node_max_bytes=size)
+        stream.ensure_layout(entries, size)
+        for sid in data.draw(st.lists(st.sampled_from(list(stream.entries) or [0]))):
+            stream.delete(sid)
         payload = dump_payload(stream, compress=compress, limits=limits)
-        self.assertEqual(_shape(parse_payload(payload)), _shape(stream))
+        loaded = parse_payload(payload)
+        self.assertEqual(_shape(loaded), _shape(stream))
+        # The node sizes the layout keeps are the sizes of the listpacks written.
+        for node in loaded.nodes:
+            self.assertEqual(node.lp_bytes(), len(encode_node(loaded, node)))
 
 
 def _body(stream: Stream) -> bytes:
@@ -252,7 +299,7 @@ class DamageTests(SynchronousTestCase):
     def test_node_damage(self) -> None:
         stream = _stream(3, groups=False)
         body = _body(stream)
-        ((_, blob),) = stream_nodes(stream, 100, 4096)
+        ((_, blob),) = _nodes(stream, 100, 4096)
         key = make_id(1000, 0).to_bytes(16, "big")
         node = b"\x10" + key + encode_string(blob, False)
         self.assertTrue(body.startswith(b"\x13\x01" + node))
@@ -270,6 +317,28 @@ class DamageTests(SynchronousTestCase):
         self.assertRefused(with_listpack(listpack_of([*parse_listpack(blob, 0), b"1"])), "trailing")
         self.assertRefused(b"\x13\x02" + node + node + rest, "existing key")
         self.assertRefused(b"\x13\x01" + node + b"\x04" + rest[1:], "length")
+
+    def test_ids_out_of_order(self) -> None:
+        def node(ms: int, seq: int, seqs: list[int]) -> bytes:
+            items = [b"%d" % len(seqs), b"0", b"1", b"a", b"0"]
+            for entry_seq in seqs:
+                items += [b"2", b"0", b"%d" % (entry_seq - seq), b"v", b"4"]
+            blob = listpack_of(items)
+            return encode_string(make_id(ms, seq).to_bytes(16, "big"), False) + encode_string(
+                blob, False
+            )
+
+        def body(*nodes: bytes, length: int) -> bytes:
+            ids = encode_length(1) + encode_length(9)
+            tail = encode_length(length) + ids * 3 + encode_length(length) + b"\x00"
+            return b"\x13" + encode_length(len(nodes)) + b"".join(nodes) + tail
+
+        ok = body(node(1, 4, [4, 6]), node(1, 0, [0, 3]), length=4)
+        self.assertEqual(list(parse_payload(_signed(ok)).node_keys), [make_id(1, 0), make_id(1, 4)])
+        self.assertRefused(body(node(1, 0, [0, 5, 3]), length=3), "out of order")
+        self.assertRefused(body(node(1, 0, [0, 5, 5]), length=3), "out of order")
+        self.assertRefused(body(node(1, 2, [1, 5]), length=2), "out of order")
+        self.assertRefused(body(node(1, 0, [0, 5]), node(1, 4, [4]), length=3), "out of order")
 
     def test_group_damage(self) -> None:
         stream = _stream(3, groups=False)
@@ -314,6 +383,16 @@ class CommandTests(SynchronousTestCase):
         assert exact is not None
         # Later entries are longer than the five sampled ones.
         self.assertGreater(int(exact[1:]), int(big[1:]))
+
+    def test_dump_after_xdel_is_redis_payload(self) -> None:
+        h = Harness()
+        for sid, *fields in (["1-1", "a", "1", "b", "2"], ["1-2", "a", "3", "b", "four"],
+                             ["2-0", "c", "x"]):  # fmt: skip
+            h("XADD", "s", sid, *fields)
+        h("XGROUP", "CREATE", "s", "g", "0")
+        self.assertEqual(h("DUMP", "s"), b"$%d\r\n%s\r\n" % (len(REDIS_PLAIN), REDIS_PLAIN))
+        self.assertEqual(h("XDEL", "s", "1-2"), b":1\r\n")
+        self.assertEqual(h("DUMP", "s"), b"$%d\r\n%s\r\n" % (len(REDIS_DELETED), REDIS_DELETED))
 
     def test_restore_refuses_damage(self) -> None:
         h = Harness()

@@ -1,18 +1,18 @@
 """Streams through DUMP/RESTORE and snapshots, between replkv and redis-server 7.0.
 
-replkv has no stream commands of its own here: redis-server builds the streams (XADD
-with small and default node sizes, fields over 4096 bytes, XDEL/XTRIM tombstones,
-empty streams with groups, groups with consumers and pending entries). Then
+redis-server builds the streams (XADD with small and default node sizes, fields over
+4096 bytes, XDEL and exact XTRIM tombstones, approximate trims, a stream emptied by
+XDEL, empty streams with groups, groups with consumers and pending entries). Then
 
-(a) redis-server's DUMP of each is RESTOREd into replkv: same DEBUG DIGEST-VALUE; replkv's
-DUMP is byte for byte redis-server's where Redis's node layout is reproducible (XADD
-only, approximate trims), and RESTOREd back into redis-server it gives the same
-XINFO STREAM FULL (groups, PELs, consumers) — the node counts aside for streams with
-tombstones, which replkv packs afresh;
-(b) replkv starts on redis-server's dump.rdb with the same DEBUG DIGEST, SAVEs, and
-redis-check-rdb accepts the file, and a redis-server started on it has the same digest
-and the same XINFO STREAM FULL of every stream; (c) a dump.rdb of the reproducible
-streams alone, loaded and written again by replkv's codec, is the same file byte for byte.
+(a) redis-server's DUMP of each is RESTOREd into replkv: same DEBUG DIGEST-VALUE, the
+same XINFO STREAM FULL (node counts included), and replkv's DUMP is redis-server's byte
+for byte; RESTOREd back into redis-server it gives the same XINFO STREAM FULL;
+(b) replkv starts on redis-server's dump.rdb with the same DEBUG DIGEST and XINFO
+STREAM FULL, SAVEs, redis-check-rdb accepts the file, and a redis-server started on
+it has the same digest and the same XINFO STREAM FULL of every stream; (c) the
+dump.rdb, loaded and written again by replkv's codec, is the same file byte for byte.
+Random streams (every listpack encoding, node limits, deletions) DUMP identically,
+and a stream built, reloaded (DEBUG RELOAD) and trimmed on both servers answers alike.
 """
 
 from __future__ import annotations
@@ -28,18 +28,19 @@ from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 from replkv.keyspace.keyspace import Keyspace
 from replkv.rdb import load_rdb_bytes, write_rdb
+from tests.support.differential import DifferentialCase
 from tests.support.processes import start_redis_server, start_replkv
 from tests.support.resp_client import RawClient, parse_reply
 from tests.support.tempdirs import temporary_directory
 
 DEBUG_ON = ("--enable-debug-command", "yes")
 LONG_GROUP = "a-much-longer-group-name-to-compress"  # over 20 bytes: LZF is tried
-# Built by XADD and whole-node trims only: Redis's node layout is replkv's.
-REPRODUCIBLE = ["plain", "bigfields", "ids", "approx", "groups", "emptygroups"]
-# With entries flagged deleted inside Redis's listpacks (or rebuilt after XDEL).
-TOMBSTONES = ["deleted", "exact", "emptied"]
-SMALL_NODES = "small"  # built with stream-node-max-entries 7
-STREAM_KEYS = [*REPRODUCIBLE, *TOMBSTONES, SMALL_NODES]
+# Built by XADD and whole-node trims only.
+APPENDED = ["plain", "bigfields", "ids", "approx", "groups", "emptygroups"]
+# With entries flagged deleted inside Redis's listpacks (or emptied by XDEL).
+TOMBSTONES = ["deleted", "exact", "emptied", "minid"]
+SMALL_NODES = "small"  # built with stream-node-max-entries 7 (and tombstones)
+STREAM_KEYS = [*APPENDED, *TOMBSTONES, SMALL_NODES]
 
 
 def _build(client: RawClient) -> None:
@@ -64,6 +65,10 @@ def _build(client: RawClient) -> None:
     calls.append(["XTRIM", "exact", "MAXLEN", "=", "75"])
     calls.append(["XADD", "emptied", "3-3", "f", "v"])
     calls.append(["XDEL", "emptied", "3-3"])
+    for i in range(1, 260):
+        calls.append(["XADD", "minid", f"{i}-1", "n", i, *(["big", "x" * 90] if i % 5 else [])])
+    calls += [["XDEL", "minid", "3-1", "101-1", "230-1"], ["XTRIM", "minid", "MINID", "150-1"]]
+    calls.append(["XTRIM", "minid", "MINID", "~", "205-1"])
     for i in range(40):
         calls.append(["XADD", "groups", "*", "f", i])
     calls += [
@@ -95,6 +100,10 @@ def _build(client: RawClient) -> None:
         client.call("XADD", SMALL_NODES, "*", "s", i)
     client.call("XGROUP", "CREATE", SMALL_NODES, "g", "0")
     client.call("XREADGROUP", "GROUP", "g", "c", "COUNT", "3", "STREAMS", SMALL_NODES, ">")
+    small_ids = parse_reply(client.call("XRANGE", SMALL_NODES, "-", "+"))
+    assert isinstance(small_ids, list)
+    client.call("XDEL", SMALL_NODES, *(entry[0] for entry in small_ids[9:30:4]))  # type: ignore[index]
+    client.call("XTRIM", SMALL_NODES, "MAXLEN", "45")
     client.call("CONFIG", "SET", "stream-node-max-entries", "100")
 
 
@@ -104,16 +113,11 @@ def _bulk(raw: bytes) -> bytes:
     return value.encode("latin-1") if isinstance(value, str) else value
 
 
-def _xinfo(client: RawClient, key: str, layout: bool) -> bytes:
-    """XINFO STREAM FULL's raw reply; without the node counts unless layout."""
+def _xinfo(client: RawClient, key: str) -> bytes:
+    """XINFO STREAM FULL's raw reply (radix-tree-keys and -nodes show the node layout)."""
     raw = client.call("XINFO", "STREAM", key, "FULL")
-    if layout:
-        return raw
-    reply = parse_reply(raw)
-    assert isinstance(reply, list), raw
-    # radix-tree-keys and radix-tree-nodes follow "length": drop those four elements.
-    assert reply[2] == b"radix-tree-keys" or reply[2] == "radix-tree-keys", reply[:4]
-    return repr(reply[:2] + reply[6:]).encode()
+    assert raw.startswith(b"*"), raw
+    return raw
 
 
 class StreamRdbVsRedis(SynchronousTestCase):
@@ -136,19 +140,15 @@ class StreamRdbVsRedis(SynchronousTestCase):
                         ours.call("DEBUG", "DIGEST-VALUE", key),
                         self.client.call("DEBUG", "DIGEST-VALUE", key),
                     )
-                    limit = "7" if key == SMALL_NODES else "100"
-                    ours.call("CONFIG", "SET", "stream-node-max-entries", limit)
+                    # The layout comes from the payload, whatever replkv's node limits.
+                    self.assertEqual(_xinfo(ours, key), _xinfo(self.client, key))
                     ours_payload = _bulk(ours.call("DUMP", key))
-                    if key not in TOMBSTONES:
-                        self.assertEqual(ours_payload, payload)
+                    self.assertEqual(ours_payload, payload)
                     copy = f"copy:{key}"
                     self.assertEqual(
                         self.client.call("RESTORE", copy, "0", ours_payload), b"+OK\r\n"
                     )
-                    layout = key not in TOMBSTONES
-                    self.assertEqual(
-                        _xinfo(self.client, copy, layout), _xinfo(self.client, key, layout)
-                    )
+                    self.assertEqual(_xinfo(self.client, copy), _xinfo(self.client, key))
             self.assertEqual(
                 ours.call("RESTORE", "bad", "0", payload[:-12] + payload[-10:]),
                 b"-ERR DUMP payload version or checksum are wrong\r\n",
@@ -167,10 +167,12 @@ class StreamRdbVsRedis(SynchronousTestCase):
             self.assertEqual(ours.call("DBSIZE"), b":%d\r\n" % len(STREAM_KEYS))
             self.assertEqual(ours.call("DEBUG", "DIGEST"), digest)
             for key in STREAM_KEYS:
-                self.assertEqual(
-                    ours.call("DEBUG", "DIGEST-VALUE", key),
-                    self.client.call("DEBUG", "DIGEST-VALUE", key),
-                )
+                with self.subTest(key=key):
+                    self.assertEqual(
+                        ours.call("DEBUG", "DIGEST-VALUE", key),
+                        self.client.call("DEBUG", "DIGEST-VALUE", key),
+                    )
+                    self.assertEqual(_xinfo(ours, key), _xinfo(self.client, key))
             self.assertEqual(ours.call("SAVE"), b"+OK\r\n")
         written = start_dir / "dump.rdb"
         check = subprocess.run([checker, str(written)], capture_output=True, timeout=30)
@@ -180,20 +182,14 @@ class StreamRdbVsRedis(SynchronousTestCase):
             self.assertEqual(reference.call("DEBUG", "DIGEST"), digest)
             for key in STREAM_KEYS:
                 with self.subTest(key=key):
-                    # replkv saved with the default node size: only the small-node
-                    # stream and the ones with tombstones come back in other nodes.
-                    layout = key in REPRODUCIBLE
-                    self.assertEqual(
-                        _xinfo(reference, key, layout), _xinfo(self.client, key, layout)
-                    )
+                    self.assertEqual(_xinfo(reference, key), _xinfo(self.client, key))
 
     def test_rewritten_file_is_byte_for_byte(self) -> None:
-        self.client.call("DEL", *TOMBSTONES, SMALL_NODES)
         self.assertEqual(self.client.call("SAVE"), b"+OK\r\n")
         original = (self.redis.workdir / "dump.rdb").read_bytes()
         keyspace = Keyspace(16, Clock())
         aux = load_rdb_bytes(original, keyspace).aux
-        self.assertEqual(sorted(keyspace.dbs[0].data), sorted(k.encode() for k in REPRODUCIBLE))
+        self.assertEqual(sorted(keyspace.dbs[0].data), sorted(k.encode() for k in STREAM_KEYS))
         out = io.BytesIO()
         write_rdb(keyspace, out, {}, ctime=int(aux[b"ctime"]), used_mem=int(aux[b"used-mem"]))
         self.assertEqual(out.getvalue(), original)
@@ -237,9 +233,57 @@ class RandomStreamsVsRedis(SynchronousTestCase):
                 for _ in range(rng.randrange(150, 400)):
                     ms += rng.choice([0, 0, 1, 1000])
                     calls.append(["XADD", key, f"{ms}-*", *_random_entry(rng)])
+                ids = []
                 for reply in theirs.pipeline(calls):
                     assert reply.startswith(b"$"), reply
+                    ids.append(_bulk(reply))
+                # Tombstones: deletions anywhere, then an exact and an approximate trim.
+                theirs.call("XDEL", key, *rng.sample(ids, len(ids) // 5))
+                theirs.call("XTRIM", key, "MAXLEN", str(len(ids) * 3 // 4))
+                theirs.call("XTRIM", key, "MINID", "~", ids[len(ids) // 3])
                 payload = _bulk(theirs.call("DUMP", key))
                 with self.subTest(limits=(entries, size)):
                     self.assertEqual(ours.call("RESTORE", key, "0", payload), b"+OK\r\n")
                     self.assertEqual(_bulk(ours.call("DUMP", key)), payload)
+                    self.assertEqual(_xinfo(ours, key), _xinfo(theirs, key))
+
+
+class ReloadVsRedis(DifferentialCase, SynchronousTestCase):
+    """A stream built, reloaded from a snapshot and trimmed on both servers: the
+    reload keeps the node layout, so approximate trims remove the same nodes."""
+
+    redis_args = DEBUG_ON
+    replkv_args = DEBUG_ON
+
+    def test_trims_after_debug_reload(self) -> None:
+        rng = random.Random(31)
+        for max_entries, max_bytes in [(100, 4096), (9, 4096), (0, 500)]:
+            commands: list[list[str]] = [
+                ["FLUSHALL"],
+                ["CONFIG", "SET", "stream-node-max-entries", str(max_entries)],
+                ["CONFIG", "SET", "stream-node-max-bytes", str(max_bytes)],
+            ]
+            for i in range(1, 400):
+                fields = ["n", str(i)] if i % 4 else ["n", str(i), "pad", "p" * rng.randrange(60)]
+                commands.append(["XADD", "s", f"{i}-0", *fields])
+            commands.append(["XDEL", "s", *(f"{i}-0" for i in rng.sample(range(1, 400), 60))])
+            commands += [
+                ["XTRIM", "s", "MAXLEN", "300"],
+                ["XTRIM", "s", "MINID", "80"],
+                ["XADD", "s", "400-0", "n", "last"],
+                ["XINFO", "STREAM", "s"],
+                # Other limits on reload: the layout must come from the snapshot.
+                ["CONFIG", "SET", "stream-node-max-entries", "100"],
+                ["CONFIG", "SET", "stream-node-max-bytes", "4096"],
+                ["DEBUG", "RELOAD"],
+                ["XINFO", "STREAM", "s", "FULL"],
+            ]
+            for maxlen in (250, 200, 120, 40):
+                commands += [["XTRIM", "s", "MAXLEN", "~", str(maxlen)], ["XINFO", "STREAM", "s"]]
+            commands += [
+                ["XTRIM", "s", "MINID", "~", "390"],
+                ["XINFO", "STREAM", "s", "FULL"],
+                ["DUMP", "s"],
+            ]
+            with self.subTest(limits=(max_entries, max_bytes)):
+                self.assertSameReplies(commands)

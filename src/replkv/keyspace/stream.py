@@ -208,9 +208,10 @@ class Stream:
 
     # -- the entry side: appends, deletions, trimming over the node layout -----------
 
-    def _layout(self, max_entries: int, max_bytes: int) -> None:
-        """Rebuild the node layout from the entries when a stream was made without it
-        (a stream loaded entry by entry): as Redis would after appending them in order."""
+    def ensure_layout(self, max_entries: int, max_bytes: int) -> None:
+        """Build the node layout from the entries when a stream was made without it
+        (one built entry by entry): as Redis would after appending them in order, with
+        the given stream-node-max-entries and stream-node-max-bytes."""
         if self.nodes or not self.entries:
             return
         for sid, fields in self.entries.items():
@@ -220,7 +221,7 @@ class Stream:
         """streamAppendItem() once the id is known to be valid: add the entry, place it
         in the node layout, keep the 7.0 bookkeeping."""
         if not self.nodes and self.entries:
-            self._layout(max_entries, max_bytes)
+            self.ensure_layout(max_entries, max_bytes)
         streamnodes.append_to_nodes(self, sid, fields, max_entries, max_bytes)
         entries = self.entries
         entries[sid] = fields
@@ -237,7 +238,7 @@ class Stream:
             return False
         if not self.nodes:
             self.entries[sid] = fields
-            self._layout(*DEFAULT_LIMITS)
+            self.ensure_layout(*DEFAULT_LIMITS)
             self.entries.pop(sid)
         index = bisect_right(self.node_keys, sid) - 1
         node = self.nodes[index]
@@ -254,7 +255,7 @@ class Stream:
         """streamTrim(): by length (minid None) or by minimum id; whole nodes only when
         approx, at most `limit` entries (0: no limit). Returns how many were removed."""
         if not self.nodes and self.entries:
-            self._layout(*DEFAULT_LIMITS)
+            self.ensure_layout(*DEFAULT_LIMITS)
         removed = streamnodes.trim_nodes(self, maxlen, minid, approx, limit)
         entries = self.entries
         self.first_id = entries.keys()[0] if entries else MIN_ID
@@ -263,7 +264,7 @@ class Stream:
     def first_node_id(self) -> int | None:
         """streamGetEdgeID(first, with tombstones): the first id any node holds."""
         if not self.nodes and self.entries:
-            self._layout(*DEFAULT_LIMITS)
+            self.ensure_layout(*DEFAULT_LIMITS)
         for node in self.nodes:
             if node.ids:
                 return node.ids[0]
@@ -276,7 +277,7 @@ class Stream:
     def node_ids(self) -> list[int]:
         """The radix tree's keys: each node's master id, in order."""
         if not self.nodes and self.entries:
-            self._layout(*DEFAULT_LIMITS)
+            self.ensure_layout(*DEFAULT_LIMITS)
         return self.node_keys
 
 

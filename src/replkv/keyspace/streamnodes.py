@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from replkv.keyspace.stream import Stream
 
 # The defaults of stream-node-max-entries and stream-node-max-bytes, used when a
-# stream loaded without its layout has to rebuild one outside a command.
+# stream built entry by entry without its layout needs one outside a command.
 DEFAULT_LIMITS = (100, 4096)
 LISTPACK_MAX_SIZE = 1 << 30  # STREAM_LISTPACK_MAX_SIZE
 _U64 = (1 << 64) - 1

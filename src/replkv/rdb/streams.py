@@ -2,24 +2,24 @@
 
 Redis keeps a stream's entries in a radix tree of listpacks, each keyed by its master
 id (16 bytes, big-endian) and holding a master entry followed by delta-encoded entries
-(t_stream.c: streamAppendItem()). replkv keeps entries in a SortedDict, so writing
-rebuilds the listpacks as appending every live entry in id order would fill them,
-split by `stream-node-max-entries` and `stream-node-max-bytes`: for a stream built by
-XADD alone that is Redis's own layout, byte for byte. Entries a Redis payload marks
-deleted are dropped on reading, so a stream that had XDEL/XTRIM comes back out with
-the same entries in freshly packed nodes.
+(t_stream.c: streamAppendItem()); XDEL and exact trims leave entries in place, flagged
+deleted. replkv keeps the same node layout beside its entries
+(replkv/keyspace/streamnodes.py), deleted entries' fields included, so writing encodes
+each node as Redis holds it, byte for byte. A stream that has no layout yet gets the
+one appending its entries in order gives, by the server's `stream-node-max-entries`
+and `stream-node-max-bytes`. Reading rebuilds every node, deleted entries kept as
+tombstones, so a loaded stream trims, reports XINFO and dumps as Redis's does.
 
 Reading checks what rdbLoadObject() and the deep streamValidateListpackIntegrity()
 check, and a little more where replkv's model cannot hold the inconsistency (a length
-that is not the number of live entries, a pending entry no consumer owns): each is an
-RdbError, which RESTORE answers with "Bad data format".
+that is not the number of live entries, a pending entry no consumer owns, entry ids
+out of order or outside their node): each is an RdbError, which RESTORE answers with
+"Bad data format".
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from sortedcontainers import SortedDict
 
 from replkv.integers import string_to_ll
 from replkv.keyspace.stream import (
@@ -32,6 +32,7 @@ from replkv.keyspace.stream import (
     Stream,
     make_id,
 )
+from replkv.keyspace.streamnodes import StreamNode, restore_node
 from replkv.rdb import containers
 from replkv.rdb.containers import lp_entry, lp_int_entry
 from replkv.rdb.format import TYPE_STREAM_LISTPACKS_2, RdbError, encode_length, encode_string
@@ -40,16 +41,13 @@ from replkv.rdb.parser import Parser
 if TYPE_CHECKING:
     from replkv.rdb.values import Limits
 
-# t_stream.c: STREAM_ITEM_FLAG_*, STREAM_LISTPACK_MAX_SIZE.
+# t_stream.c: STREAM_ITEM_FLAG_*.
 FLAG_NONE = 0
 FLAG_DELETED = 1
 FLAG_SAMEFIELDS = 2
-LISTPACK_MAX_SIZE = 1 << 30
 _INT64_SIGN = 1 << 63
 _TWO64 = 1 << 64
 _ZERO = lp_int_entry(0)
-_NONE = lp_int_entry(FLAG_NONE)
-_SAMEFIELDS = lp_int_entry(FLAG_SAMEFIELDS)
 
 
 def _int64(value: int) -> int:
@@ -61,74 +59,52 @@ def _int64(value: int) -> int:
 # -- writing ---------------------------------------------------------------------------
 
 
-def _listpack(count: int, body: list[bytes], elements: int) -> bytes:
-    """A node's listpack: its entry count, then body (already encoded) of elements."""
-    data = lp_int_entry(count) + b"".join(body)
+def _listpack(body: list[bytes], elements: int) -> bytes:
+    """A listpack around body (its elements, already encoded)."""
+    data = b"".join(body)
     total = containers.LP_HEADER_SIZE + len(data) + 1
-    elements = min(elements + 1, containers.LP_UNKNOWN_COUNT)
+    elements = min(elements, containers.LP_UNKNOWN_COUNT)
     return total.to_bytes(4, "little") + elements.to_bytes(2, "little") + data + b"\xff"
 
 
-def stream_nodes(stream: Stream, max_entries: int, max_bytes: int) -> list[tuple[int, bytes]]:
-    """(master id, listpack) of each node, as streamAppendItem() fills them entry by entry.
-
-    A node is closed when the next entry would bring it to max_bytes (its listpack
-    size plus the entry's fields and values) or when it holds max_entries entries;
-    0 means no limit for either (max_bytes then caps at 1 GiB as in Redis).
-    """
-    if max_bytes <= 0 or max_bytes > LISTPACK_MAX_SIZE:
-        max_bytes = LISTPACK_MAX_SIZE
-    if max_entries <= 0:
-        max_entries = -1  # never reached
-    nodes: list[tuple[int, bytes]] = []
-    master_id = -1
-    master_ms = master_seq = 0
-    master_fields: list[bytes] = []
-    count = 0
-    body: list[bytes] = []  # the node's encoded elements after its count, in chunks
-    elements = 0  # how many elements body holds
-    size = 0  # bytes of body
-    frame = containers.LP_HEADER_SIZE + 1
-    for sid, flat in stream.entries.items():
-        fields = flat[0::2]
-        if master_id >= 0 and (
-            count == max_entries
-            or frame + len(lp_int_entry(count)) + size + sum(map(len, flat)) >= max_bytes
-        ):
-            nodes.append((master_id, _listpack(count, body, elements)))
-            master_id = -1
-        if master_id < 0:
-            # A new node: its master entry is (deleted 0, field count, fields, 0).
-            master_id = sid
-            master_ms = sid >> 64
-            master_seq = sid & UINT64_MAX
-            master_fields = fields
-            count = 0
-            head = b"".join([_ZERO, lp_int_entry(len(fields)), *map(lp_entry, fields), _ZERO])
-            body = [head]
-            elements = len(fields) + 3
-            size = len(head)
-        numfields = len(fields)
+def encode_node(stream: Stream, node: StreamNode) -> bytes:
+    """One node's listpack as streamAppendItem(), streamDeleteItem() and streamTrim()
+    leave it: the master entry (live and deleted counts, the master fields, a 0), then
+    every entry in order, deleted ones flagged and with the fields they had."""
+    master_fields = node.master_fields
+    master_ms = node.master_id >> 64
+    master_seq = node.master_id & UINT64_MAX
+    body = [
+        lp_int_entry(node.live),
+        lp_int_entry(node.deleted),
+        lp_int_entry(len(master_fields)),
+        *map(lp_entry, master_fields),
+        _ZERO,
+    ]
+    elements = len(master_fields) + 4
+    entries = stream.entries
+    tombstones = node.tombstones
+    for sid in node.ids:
+        if tombstones is not None and sid in tombstones:
+            flat = tombstones[sid]
+            flags = FLAG_DELETED
+        else:
+            flat = entries[sid]
+            flags = FLAG_NONE
+        numfields = len(flat) >> 1
         ms_delta = lp_int_entry(_int64((sid >> 64) - master_ms))
         seq_delta = lp_int_entry(_int64((sid & UINT64_MAX) - master_seq))
-        if fields == master_fields:
-            entry = b"".join(
-                [_SAMEFIELDS, ms_delta, seq_delta, *map(lp_entry, flat[1::2]),
-                 lp_int_entry(numfields + 3)]
-            )  # fmt: skip
+        if flat[0::2] == master_fields:
+            body += [lp_int_entry(flags | FLAG_SAMEFIELDS), ms_delta, seq_delta]
+            body += map(lp_entry, flat[1::2])
+            body.append(lp_int_entry(numfields + 3))
             elements += numfields + 4
         else:
-            entry = b"".join(
-                [_NONE, ms_delta, seq_delta, lp_int_entry(numfields), *map(lp_entry, flat),
-                 lp_int_entry(2 * numfields + 4)]
-            )  # fmt: skip
+            body += [lp_int_entry(flags), ms_delta, seq_delta, lp_int_entry(numfields)]
+            body += map(lp_entry, flat)
+            body.append(lp_int_entry(2 * numfields + 4))
             elements += 2 * numfields + 5
-        body.append(entry)
-        size += len(entry)
-        count += 1
-    if master_id >= 0:
-        nodes.append((master_id, _listpack(count, body, elements)))
-    return nodes
+    return _listpack(body, elements)
 
 
 def _id_lengths(sid: int) -> bytes:
@@ -142,11 +118,12 @@ def _ms_time(value: int) -> bytes:
 
 def encode_stream(stream: Stream, compress: bool, limits: Limits) -> tuple[int, bytes]:
     """RDB_TYPE_STREAM_LISTPACKS_2 as rdbSaveObject() writes it."""
-    nodes = stream_nodes(stream, limits.stream_node_max_entries, limits.stream_node_max_bytes)
-    parts = [encode_length(len(nodes))]
-    for master_id, blob in nodes:
-        parts.append(encode_string(master_id.to_bytes(16, "big"), compress))
-        parts.append(encode_string(blob, compress))
+    # A stream built without its layout gets the one this server's limits give.
+    stream.ensure_layout(limits.stream_node_max_entries, limits.stream_node_max_bytes)
+    parts = [encode_length(len(stream.nodes))]
+    for node in stream.nodes:
+        parts.append(encode_string(node.master_id.to_bytes(16, "big"), compress))
+        parts.append(encode_string(encode_node(stream, node), compress))
     parts.append(encode_length(len(stream.entries)))
     parts.append(_id_lengths(stream.last_id))
     parts.append(_id_lengths(stream.first_id))
@@ -189,8 +166,12 @@ def _integer(elements: list[bytes], at: int, base: int) -> int:
     return value
 
 
-def _read_node(master_id: int, blob: bytes, base: int, out: list[tuple[int, list[bytes]]]) -> None:
-    """Append the live entries of one node's listpack to out (streamValidateListpackIntegrity())."""
+_Item = tuple[int, list[bytes], bool]  # (id, fields, deleted), as restore_node() takes them
+
+
+def _read_node(master_id: int, blob: bytes, base: int) -> tuple[list[bytes], list[_Item]]:
+    """One node's master fields and entries, deleted ones included, in listpack order
+    (the checks of streamValidateListpackIntegrity())."""
     elements = containers.parse_listpack(blob, base)
     if not elements:
         raise RdbError("Empty listpack inside stream", base)
@@ -207,6 +188,7 @@ def _read_node(master_id: int, blob: bytes, base: int, out: list[tuple[int, list
     master_ms = master_id >> 64
     master_seq = master_id & UINT64_MAX
     live = 0
+    items: list[_Item] = []
     total = len(elements)
     for _ in range(count + deleted):
         flags = _integer(elements, pos, base)
@@ -231,13 +213,14 @@ def _read_node(master_id: int, blob: bytes, base: int, out: list[tuple[int, list
         if _integer(elements, pos, base) != expected:
             raise RdbError("Stream listpack integrity check failed: bad lp-count", base)
         pos += 1
-        if not flags & FLAG_DELETED:
-            live += 1
-            out.append((ms << 64 | seq, flat))
+        deleted_flag = bool(flags & FLAG_DELETED)
+        live += not deleted_flag
+        items.append((ms << 64 | seq, flat, deleted_flag))
     if pos != total:
         raise RdbError("Stream listpack integrity check failed: trailing elements", base)
     if live != count:
         raise RdbError("Stream listpack counts disagree with its entry flags", base)
+    return master_fields, items
 
 
 def _read_id(p: Parser) -> int:
@@ -314,25 +297,36 @@ def read_stream(p: Parser, rdb_type: int, limits: Limits) -> Stream:
     """RDB_TYPE_STREAM_LISTPACKS(_2): the stream at p (an empty stream is a value)."""
     start = p.pos
     stream = Stream()
-    found: list[tuple[int, list[bytes]]] = []
-    masters: set[bytes] = set()
+    nodes: dict[int, tuple[list[bytes], list[_Item]]] = {}
     for _ in range(p.length()):
         at = p.pos
         key = p.string()
         if len(key) != 16:
             raise RdbError("Stream node key entry is not the size of a stream ID", at)
         at = p.pos
-        _read_node(int.from_bytes(key, "big"), p.string(), at, found)
-        if key in masters:
+        master_id = int.from_bytes(key, "big")
+        node = _read_node(master_id, p.string(), at)
+        if master_id in nodes:
             raise RdbError("Listpack re-added with existing key", at)
-        masters.add(key)
-    stream.entries = SortedDict(found)
-    if len(stream.entries) != len(found):
-        raise RdbError("Stream holds the same entry id twice", start)
+        nodes[master_id] = node
+    # The radix tree orders the nodes by key. Each node's ids, deleted ones included,
+    # must lie from its key up to the next node's, in order: replkv finds an entry's
+    # node by its id.
+    keys = sorted(nodes)
+    for index, master_id in enumerate(keys):
+        master_fields, items = nodes[master_id]
+        low = master_id
+        high = keys[index + 1] if index + 1 < len(keys) else MAX_ID + 1
+        for sid, _, _ in items:
+            if not low <= sid < high:
+                raise RdbError("Stream entry ids out of order or outside their node", start)
+            low = sid + 1
+        restore_node(stream, master_id, master_fields, items)
+    found = len(stream.entries)
     at = p.pos
     length = p.length()
-    if length != len(found):
-        raise RdbError(f"Stream length {length} but {len(found)} entries", at)
+    if length != found:
+        raise RdbError(f"Stream length {length} but {found} entries", at)
     stream.last_id = _read_id(p)
     if rdb_type == TYPE_STREAM_LISTPACKS_2:
         stream.first_id = _read_id(p)
