@@ -7,6 +7,9 @@ and its replication stream).
 
 from __future__ import annotations
 
+import random
+
+from sortedcontainers import SortedDict
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
@@ -14,7 +17,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from replkv.config import Config
 from replkv.keyspace.apply import StreamApplier
 from replkv.keyspace.digest import dataset_digest
-from replkv.keyspace.stream import Stream, make_id
+from replkv.keyspace.stream import Stream, make_id, put
 from replkv.keyspace.streamnodes import element_size, int_size, restore_node
 from replkv.protocol import ClientProtocol
 from replkv.reply import encode_command
@@ -135,6 +138,28 @@ class XaddTests(SynchronousTestCase):
         self.assertEqual(stream.first_id, 0)
         self.assertEqual(h("XADD", "s", "*", "f", "v")[:3], b"$15")
         self.assertEqual(stream.first_id, stream.last_id)
+
+
+class PutTests(SynchronousTestCase):
+    def test_put_keeps_a_sorted_dict_whole(self) -> None:
+        """put() appends past the last key through SortedDict's internals: the dict
+        stays valid (its own _check()) and equal to one filled by plain assignment,
+        across sublist splits, positional lookups in between, and keys not at the end."""
+        rnd = random.Random(7)
+        fast: SortedDict = SortedDict()
+        plain: SortedDict = SortedDict()
+        key = 0
+        for step in range(5000):
+            key = key + rnd.randint(1, 3) if rnd.random() < 0.9 else rnd.randint(0, key)
+            put(fast, key, step)
+            plain[key] = step
+            if step % 700 == 0:
+                self.assertEqual(
+                    fast.keys()[step // 2 % len(fast)], plain.keys()[step // 2 % len(plain)]
+                )
+        fast._check()
+        self.assertEqual(list(fast.items()), list(plain.items()))
+        self.assertEqual(fast.bisect_left(key // 2), plain.bisect_left(key // 2))
 
 
 class NodeLayoutTests(SynchronousTestCase):

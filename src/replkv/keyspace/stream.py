@@ -99,6 +99,28 @@ def parse_id(arg: bytes, missing_seq: int, strict: bool = False) -> tuple[int, b
     return make_id(ms, seq), True
 
 
+def put(mapping: SortedDict, key: int, value: object) -> None:
+    """mapping[key] = value, quicker when key is above every key there, as XADD's ids
+    and newly delivered ids are: appended to the last sublist with no bisection.
+
+    This reaches into sortedcontainers 2's internals (a SortedDict's `_list`, a
+    SortedList's `_lists`, `_maxes`, `_len` and `_expand()`, which splits a sublist
+    grown too long and keeps the positional index); tests/test_streams.py checks the
+    result with SortedDict._check().
+    """
+    keys = mapping._list
+    maxes = keys._maxes
+    if maxes and key > maxes[-1]:
+        last = len(maxes) - 1
+        keys._lists[last].append(key)
+        maxes[last] = key
+        keys._len += 1
+        keys._expand(last)
+        dict.__setitem__(mapping, key, value)
+    else:
+        mapping[key] = value
+
+
 class PendingEntry:
     """streamNACK: an id delivered to a consumer of a group and not acknowledged yet."""
 
@@ -224,7 +246,7 @@ class Stream:
             self.ensure_layout(max_entries, max_bytes)
         streamnodes.append_to_nodes(self, sid, fields, max_entries, max_bytes)
         entries = self.entries
-        entries[sid] = fields
+        put(entries, sid, fields)
         self.last_id = sid
         self.entries_added += 1
         if len(entries) == 1:

@@ -17,6 +17,7 @@ from replkv.keyspace.stream import (
     ConsumerGroup,
     PendingEntry,
     Stream,
+    put,
 )
 
 
@@ -106,8 +107,8 @@ def deliver(group: ConsumerGroup, consumer: Consumer, sid: int, now_ms: int) -> 
     nack = group.pel.get(sid)
     if nack is None:
         nack = PendingEntry(now_ms, 1, consumer)
-        group.pel[sid] = nack
-        consumer.pel[sid] = nack
+        put(group.pel, sid, nack)
+        put(consumer.pel, sid, nack)
         return nack
     del nack.consumer.pel[sid]
     nack.consumer = consumer
