@@ -169,8 +169,11 @@ def append_to_nodes(
             used = node.size
             used += 2 if live < 128 else int_size(live)
             used += 2 if deleted < 128 else int_size(deleted)
-            for part in fields:
-                used += len(part)
+            if len(fields) == 2:
+                used += len(fields[0]) + len(fields[1])
+            else:
+                for part in fields:
+                    used += len(part)
             if used >= max_bytes:
                 node = None
     if node is None:
@@ -179,17 +182,19 @@ def append_to_nodes(
         stream.node_keys.append(sid)
     master_fields = node.master_fields
     if len(fields) == 2 and len(master_fields) == 1 and fields[0] == master_fields[0]:
-        # One field, the master's: flags, two small deltas, the value, the count 4.
+        # One field, the master's: flags, the two deltas, the value, the count 4.
         master = node.master_id
+        ms = (sid >> 64) - (master >> 64)
+        seq = (sid & _U64) - (master & _U64)
+        size = 4  # the flags and the count, 2 bytes each
+        size += 2 if 0 <= ms < 128 else int_size(_delta(sid >> 64, master >> 64))
+        size += 2 if 0 <= seq < 128 else int_size(_delta(sid & _U64, master & _U64))
         value = fields[1]
         n = len(value)
-        if (sid >> 64) - (master >> 64) < 128 and 0 <= (sid & _U64) - (master & _U64) < 128:
-            if n < 64 and (n > 20 or not n or not (47 < value[0] < 58 or value[0] == 45)):
-                node.size += n + 10
-            else:
-                node.size += 8 + element_size(value)
+        if n < 64 and (n > 20 or not n or not (47 < value[0] < 58 or value[0] == 45)):
+            node.size += size + n + 2
         else:
-            node.size += node.entry_size(sid, fields)
+            node.size += size + element_size(value)
     else:
         node.size += node.entry_size(sid, fields)
     node.ids.append(sid)
