@@ -136,6 +136,11 @@ def encode_command(argv: list[bytes]) -> bytes:
         return b"*4\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (
             len(a), a, len(b), b, len(c), c, len(d), d
         )  # fmt: skip
+    if count == 5:  # XADD s id f v, HSET h f v f v, …
+        a, b, c, d, e = argv
+        return b"*5\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (
+            len(a), a, len(b), b, len(c), c, len(d), d, len(e), e
+        )  # fmt: skip
     if count == 2:  # INCR k, DEL k, …
         a, b = argv
         return b"*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(a), a, len(b), b)
