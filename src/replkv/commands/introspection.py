@@ -346,62 +346,14 @@ def _keyword_key_spec(
 ) -> bytes:
     """A key spec found after a keyword (searched from startfrom), a range of keys from
     there (one key by default)."""
-    return b"".join(
-        [
-            reply.map_header(3, resp),
-            reply.bulk(b"flags"),
-            reply.set_header(len(flags), resp),
-            *[reply.simple(flag) for flag in flags],
-            reply.bulk(b"begin_search"),
-            reply.map_header(2, resp),
-            reply.bulk(b"type"),
-            reply.bulk(b"keyword"),
-            reply.bulk(b"spec"),
-            reply.map_header(2, resp),
-            reply.bulk(b"keyword"),
-            reply.bulk(keyword),
-            reply.bulk(b"startfrom"),
-            reply.integer(startfrom),
-            reply.bulk(b"find_keys"),
-            reply.map_header(2, resp),
-            reply.bulk(b"type"),
-            reply.bulk(b"range"),
-            reply.bulk(b"spec"),
-            reply.map_header(3, resp),
-            reply.bulk(b"lastkey"),
-            reply.integer(lastkey),
-            reply.bulk(b"keystep"),
-            reply.integer(keystep),
-            reply.bulk(b"limit"),
-            reply.integer(limit),
-        ]
-    )
+    begin = (b"keyword", ((b"keyword", keyword), (b"startfrom", startfrom)))
+    find = (b"range", ((b"lastkey", lastkey), (b"keystep", keystep), (b"limit", limit)))
+    return _spec(flags, begin, find, None, resp)
 
 
 def _unknown_key_spec(notes: bytes, flags: tuple[str, ...], resp: int) -> bytes:
     """A key spec whose keys only the command itself can find."""
-    return b"".join(
-        [
-            reply.map_header(4, resp),
-            reply.bulk(b"notes"),
-            reply.bulk(notes),
-            reply.bulk(b"flags"),
-            reply.set_header(len(flags), resp),
-            *[reply.simple(flag) for flag in flags],
-            reply.bulk(b"begin_search"),
-            reply.map_header(2, resp),
-            reply.bulk(b"type"),
-            reply.bulk(b"unknown"),
-            reply.bulk(b"spec"),
-            reply.map_header(0, resp),
-            reply.bulk(b"find_keys"),
-            reply.map_header(2, resp),
-            reply.bulk(b"type"),
-            reply.bulk(b"unknown"),
-            reply.bulk(b"spec"),
-            reply.map_header(0, resp),
-        ]
-    )
+    return _spec(flags, (b"unknown", ()), (b"unknown", ()), notes, resp)
 
 
 def _keyword_known_key_specs(
@@ -454,35 +406,13 @@ def _known_key_specs(cmd: Command, resp: int) -> bytes:
             for flags, (first, last) in zip(specs, ranges, strict=False)
         ]
         begin, keynumidx, firstkey, keystep = keynum
-        if notes is not None and not range_count:  # EVAL's one spec carries the notes
-            parts += [reply.map_header(4, resp), reply.bulk(b"notes"), reply.bulk(notes)]
-        else:
-            parts.append(reply.map_header(3, resp))
-        parts += [
-            reply.bulk(b"flags"),
-            reply.set_header(len(specs[-1]), resp),
-            *[reply.simple(flag) for flag in specs[-1]],
-            reply.bulk(b"begin_search"),
-            reply.map_header(2, resp),
-            reply.bulk(b"type"),
-            reply.bulk(b"index"),
-            reply.bulk(b"spec"),
-            reply.map_header(1, resp),
-            reply.bulk(b"index"),
-            reply.integer(begin),
-            reply.bulk(b"find_keys"),
-            reply.map_header(2, resp),
-            reply.bulk(b"type"),
-            reply.bulk(b"keynum"),
-            reply.bulk(b"spec"),
-            reply.map_header(3, resp),
-            reply.bulk(b"keynumidx"),
-            reply.integer(keynumidx),
-            reply.bulk(b"firstkey"),
-            reply.integer(firstkey),
-            reply.bulk(b"keystep"),
-            reply.integer(keystep),
-        ]
+        find = (
+            b"keynum",
+            ((b"keynumidx", keynumidx), (b"firstkey", firstkey), (b"keystep", keystep)),
+        )
+        # EVAL's one spec carries the notes.
+        spec_notes = notes if not range_count else None
+        parts.append(_spec(specs[-1], (b"index", ((b"index", begin),)), find, spec_notes, resp))
         return b"".join(parts)
     for flags, (first, last) in zip(specs, ranges, strict=True):
         parts.append(_key_spec(flags, first, last, cmd.key_step, notes, resp))
@@ -493,6 +423,19 @@ def _key_spec(
     flags: tuple[str, ...], first: int, last: int, step: int, notes: bytes | None, resp: int
 ) -> bytes:
     """One index-search, range-find key spec."""
+    find = (b"range", ((b"lastkey", last), (b"keystep", step), (b"limit", 0)))
+    return _spec(flags, (b"index", ((b"index", first),)), find, notes, resp)
+
+
+# A begin_search or find_keys part: its type and its spec's (name, value) pairs.
+SpecPart = tuple[bytes, tuple[tuple[bytes, bytes | int], ...]]
+
+
+def _spec(
+    flags: tuple[str, ...], begin: SpecPart, find: SpecPart, notes: bytes | None, resp: int
+) -> bytes:
+    """addReplyCommandKeySpecs()'s map for one key spec: notes (if any), flags, then
+    begin_search and find_keys, each a type and a spec map."""
     parts: list[bytes] = []
     if notes is not None:
         parts += [reply.map_header(4, resp), reply.bulk(b"notes"), reply.bulk(notes)]
@@ -502,27 +445,19 @@ def _key_spec(
         reply.bulk(b"flags"),
         reply.set_header(len(flags), resp),
         *[reply.simple(flag) for flag in flags],
-        reply.bulk(b"begin_search"),
-        reply.map_header(2, resp),
-        reply.bulk(b"type"),
-        reply.bulk(b"index"),
-        reply.bulk(b"spec"),
-        reply.map_header(1, resp),
-        reply.bulk(b"index"),
-        reply.integer(first),
-        reply.bulk(b"find_keys"),
-        reply.map_header(2, resp),
-        reply.bulk(b"type"),
-        reply.bulk(b"range"),
-        reply.bulk(b"spec"),
-        reply.map_header(3, resp),
-        reply.bulk(b"lastkey"),
-        reply.integer(last),
-        reply.bulk(b"keystep"),
-        reply.integer(step),
-        reply.bulk(b"limit"),
-        reply.integer(0),
     ]
+    for name, (kind, spec) in ((b"begin_search", begin), (b"find_keys", find)):
+        parts += [
+            reply.bulk(name),
+            reply.map_header(2, resp),
+            reply.bulk(b"type"),
+            reply.bulk(kind),
+            reply.bulk(b"spec"),
+            reply.map_header(len(spec), resp),
+        ]
+        for field, value in spec:
+            parts.append(reply.bulk(field))
+            parts.append(reply.integer(value) if isinstance(value, int) else reply.bulk(value))
     return b"".join(parts)
 
 
