@@ -3,15 +3,14 @@ encodings, keyspace notifications and the replication stream."""
 
 from __future__ import annotations
 
-import itertools
 import random
 from collections.abc import Sequence
 
-import hiredis
 from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 from tests.support.differential import DifferentialCase, cmd
-from tests.support.resp_client import Arg, RawClient, encode_command
+from tests.support.replication import sync_events
+from tests.support.resp_client import Arg, RawClient
 
 DEBUG_ON = ("--enable-debug-command", "yes")
 # A replica connection that syncs with plain SYNC gets the snapshot as one bulk.
@@ -31,7 +30,6 @@ SETUP: list[Sequence[Arg]] = [["SET", key, value] for key, value in SAMPLES.item
 ]
 TYPES = ["i1", "i2", "i8", "i13", "i63", "i64", "u1", "u2", "u8", "u13", "u62", "u63"]
 SENTINEL_CHANNEL = b"__keyevent@99__:sentinel"
-MARKERS = itertools.count()
 
 
 def limits(kind: str) -> tuple[int, int]:
@@ -575,46 +573,6 @@ class BitmapsVsRedisTests(DifferentialCase, SynchronousTestCase):
                 outcomes.append(self._notifications(listener))
             self.assertEqual(outcomes[1], outcomes[0], f"after {argv!r}")
 
-    def _stream(self, port: int, script: Sequence[Sequence[Arg]]) -> list[list[bytes]]:
-        """The events a SYNCed replica receives for script (PINGs left out)."""
-        writer = RawClient(port)
-        replica = RawClient(port)
-        self.addCleanup(writer.close)
-        self.addCleanup(replica.close)
-        replica.send_raw(encode_command("SYNC"))
-        received = b""  # newlines while the snapshot is made, then the snapshot as a bulk
-        while b"\r\n" not in received.lstrip(b"\n"):
-            received += replica.read_until_quiet(0.05)
-        received = received.lstrip(b"\n")
-        header = received.index(b"\r\n")
-        end = header + 2 + int(received[1:header])
-        while len(received) < end:
-            received += replica.read_until_quiet(0.05)
-        rest = received[end:]
-        # Markers unique to this call: a snapshot may be older than the connection.
-        marker = b"%d" % next(MARKERS)
-        start = [b"SET", b"__start__", marker]
-        end = [b"SET", b"__end__", marker]
-        writer.call(*start)
-        for argv in script:
-            writer.call(*argv)
-        writer.call(*end)
-        reader = hiredis.Reader()
-        reader.feed(rest)
-        events: list[list[bytes]] = []
-        started = False
-        while True:
-            event = reader.gets()
-            if event is False:
-                reader.feed(replica.read_until_quiet(0.05))
-                continue
-            if started and event == end:
-                writer.call("DEL", "__start__", "__end__")
-                return events
-            if started and event[0].upper() != b"PING":
-                events.append(event)
-            started = started or event == start
-
     def test_propagation(self) -> None:
         """Writes are propagated as themselves, and only when they changed something."""
         script: list[Sequence[Arg]] = [
@@ -639,7 +597,7 @@ class BitmapsVsRedisTests(DifferentialCase, SynchronousTestCase):
             ["BITPOS", "d", "1"],
         ]
         ports = (self.redis_server.port, self.replkv_server.port)
-        redis_events, replkv_events = (self._stream(port, script) for port in ports)
+        redis_events, replkv_events = (sync_events(port, script) for port in ports)
         self.assertEqual(replkv_events, redis_events)
         self.assertIn([b"BITOP", b"AND", b"d", b"nokey"], redis_events)
 
@@ -649,8 +607,8 @@ class BitmapsVsRedisTests(DifferentialCase, SynchronousTestCase):
         if self.subject_kind != "replkv":
             raise SkipTest("a difference of replkv's on purpose")
         script = [["BITFIELD", "g", "OVERFLOW", "FAIL", "SET", "u8", "16", "300"]]
-        redis_events = self._stream(self.redis_server.port, script)
-        replkv_events = self._stream(self.replkv_server.port, script)
+        redis_events = sync_events(self.redis_server.port, script)
+        replkv_events = sync_events(self.replkv_server.port, script)
         self.assertEqual(redis_events, [])
         self.assertEqual(replkv_events, [[arg.encode() for arg in script[0]]])
         self.assertSameReplies([["STRLEN", "g"], ["DEBUG", "DIGEST"]])

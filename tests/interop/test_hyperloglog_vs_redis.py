@@ -6,12 +6,11 @@ after each step both servers must hold the same bytes, sparse or dense.
 
 from __future__ import annotations
 
-import time
-
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.support.differential import DifferentialCase, cmd
-from tests.support.resp_client import RawClient, parse_reply, reply_end
+from tests.support.replication import sync_events
+from tests.support.resp_client import RawClient
 
 HEADER_SPARSE = b"HYLL\x01\x00\x00\x00" + bytes(8)
 HEADER_DENSE = b"HYLL\x00\x00\x00\x00" + bytes(8)
@@ -264,55 +263,15 @@ class HyperLogLogVsRedisTests(DifferentialCase, SynchronousTestCase):
         )
 
 
-def _stream_after_sync(client: RawClient) -> bytes:
-    """Send SYNC and skip the snapshot; what follows is the replication stream."""
-    client.send_raw(b"SYNC\r\n")
-    buf = b""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        buf += client.read_until_quiet(0.1, timeout=1)
-        payload = buf.lstrip(b"\n")  # newlines keep the link alive while saving
-        if payload.startswith(b"$") and b"\r\n" in payload:
-            size = int(payload[1 : payload.index(b"\r\n")])
-            start = payload.index(b"\r\n") + 2
-            if len(payload) >= start + size:
-                return payload[start + size :]
-    raise AssertionError(f"no snapshot after SYNC: {buf[:100]!r}")
-
-
-def _commands(stream: bytes) -> list[list[bytes]]:
-    found = []
-    pos = 0
-    while pos < len(stream):
-        end = reply_end(stream, pos)
-        assert end is not None, stream[pos:]
-        command = parse_reply(stream[pos:end])
-        assert isinstance(command, list)
-        if command != [b"PING"]:
-            found.append(command)
-        pos = end
-    return found
-
-
 class HyperLogLogPropagationVsRedisTests(DifferentialCase, SynchronousTestCase):
     """The replication stream and keyspace notifications, as redis-server's."""
 
     redis_args = ("--repl-diskless-sync", "no")
 
     def streams(self, script: list[list[bytes]]) -> tuple[list[list[bytes]], list[list[bytes]]]:
-        streams = []
-        for port in (self.redis_server.port, self.replkv_server.port):
-            replica = RawClient(port)
-            self.addCleanup(replica.close)
-            pending = _stream_after_sync(replica)
-            with RawClient(port) as client:
-                for argv in script:
-                    client.call(*argv)
-                client.call(b"SET", b"stream-end", b"1")
-            while b"stream-end" not in pending:
-                pending += replica.read_until_quiet(0.1, timeout=2)
-            streams.append(_commands(pending))
-        return streams[0], streams[1]
+        return sync_events(self.redis_server.port, script), sync_events(
+            self.replkv_server.port, script
+        )
 
     def test_propagation(self) -> None:
         script = [
