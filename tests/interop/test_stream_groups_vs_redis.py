@@ -205,6 +205,31 @@ class StreamGroupsVsRedisTests(DifferentialCase, SynchronousTestCase):
     def fill(self, key: str = "s", count: int = 5) -> list[list[Arg]]:
         return [["XADD", key, f"{i}-1", "f", str(i)] for i in range(1, count + 1)]
 
+    def test_block_refused_from_scripts(self) -> None:
+        read = (
+            "return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>')"
+        )
+        self.assertSameReplies(
+            [["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"], ["EVAL", read, "0"]]
+        )
+
+    def test_seq_star_ids_only_for_xadd(self) -> None:
+        """`<ms>-*` is an id only to XADD: every group command refuses it."""
+        self.assertSameReplies(
+            [
+                *self.fill(count=2),
+                ["XGROUP", "CREATE", "s", "g", "0"],
+                ["XGROUP", "CREATE", "s", "h", "1-*"],
+                ["XGROUP", "SETID", "s", "g", "1-*"],
+                ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "1-*"],
+                ["XACK", "s", "g", "1-*"],
+                ["XPENDING", "s", "g", "1-*", "+", "10"],
+                ["XCLAIM", "s", "g", "c", "0", "1-*"],
+                ["XAUTOCLAIM", "s", "g", "c", "0", "1-*"],
+                ["XADD", "s", "3-*", "f", "v"],
+            ]
+        )
+
     def test_dollar_versus_greater_than_and_noack(self) -> None:
         commands = [
             *self.fill(count=3),

@@ -25,13 +25,20 @@ from replkv import errors, reply
 from replkv.blocking import ServeCallback
 from replkv.commands.args import LLONG_MAX, parse_int
 from replkv.commands.introspection import KEYS_PROCS
-from replkv.commands.streamblock import BLOCKED_DEFAULT_COUNT, may_block, parse_timeout_ms
+from replkv.commands.streamblock import (
+    BLOCKED_DEFAULT_COUNT,
+    keyed,
+    may_block,
+    parse_read_options,
+    streams_reply,
+)
 from replkv.commands.streamreply import (
     entry_reply,
     get_stream,
     get_stream_for_write,
     id_reply,
     parse_id_or_error,
+    parse_strict_id,
 )
 from replkv.commands.table import command, container, subcommand
 from replkv.keyspace import stream_groups as groups
@@ -59,10 +66,6 @@ KEY_REQUIRED = errors.err(
     "want to use the MKSTREAM option to create an empty stream automatically."
 )
 ENTRIESREAD_RANGE = errors.err("value for ENTRIESREAD must be positive or -1")
-UNBALANCED = errors.err(
-    "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
-)
-MISSING_GROUP = errors.err("Missing GROUP option for XREADGROUP")
 DOLLAR_IN_GROUP = errors.err(
     "The $ ID is meaningless in the context of XREADGROUP: you want to read the history "
     "of this consumer by specifying a proper ID, or use the > ID to get new messages. "
@@ -149,10 +152,6 @@ def subcommand_syntax_error(argv: list[bytes]) -> bytes:
 def help_reply(lines: list[bytes]) -> bytes:
     """addReplyHelp(): status lines."""
     return reply.array([reply.simple(line) for line in lines])
-
-
-def _strict_id(arg: bytes) -> int:
-    return parse_id_or_error(arg, 0, strict=True)
 
 
 def _interval_id(arg: bytes, missing_seq: int) -> tuple[int, bool]:
@@ -264,7 +263,7 @@ def xgroup_command(client: Client, argv: list[bytes]) -> bytes:
         if argv[4] == b"$":
             sid = stream.last_id if stream is not None else MIN_ID
         else:
-            sid = _strict_id(argv[4])
+            sid = parse_strict_id(argv[4])
         if stream is None:
             stream = Stream()
             db.store(key, stream)
@@ -396,49 +395,16 @@ def deliver_history(
 @command("xreadgroup", -7, "write blocking movablekeys", group="stream")
 def xreadgroup(client: Client, argv: list[bytes]) -> bytes | None:
     """t_stream.c: xreadCommand() as XREADGROUP."""
-    argc = len(argv)
-    timeout = -1
-    count = 0
-    streams_arg = 0
-    streams_count = 0
-    noack = False
-    group_name: bytes | None = None
-    consumer_name = b""
-    now_ms = client.db.keyspace.now_ms()
-    i = 1
-    while i < argc:
-        moreargs = argc - i - 1
-        option = argv[i].lower()
-        if option == b"block" and moreargs:
-            i += 1
-            timeout = parse_timeout_ms(argv[i], now_ms)
-        elif option == b"count" and moreargs:
-            i += 1
-            count = max(parse_int(argv[i]), 0)
-        elif option == b"streams" and moreargs:
-            streams_arg = i + 1
-            streams_count = argc - streams_arg
-            if streams_count % 2:
-                return UNBALANCED
-            streams_count //= 2
-            break
-        elif option == b"group" and moreargs >= 2:
-            group_name = argv[i + 1]
-            consumer_name = argv[i + 2]
-            i += 2
-        elif option == b"noack":
-            noack = True
-        else:
-            return errors.SYNTAX
-        i += 1
-    if streams_arg == 0:
-        return errors.SYNTAX
-    if group_name is None:
-        return MISSING_GROUP
-    keys = argv[streams_arg : streams_arg + streams_count]
+    options = parse_read_options(client, argv, True)
+    group_name = options.group
+    assert group_name is not None
+    consumer_name = options.consumer
+    noack = options.noack
+    count = options.count
+    keys = options.keys
     ids: list[int] = []
     found: list[tuple[Stream, ConsumerGroup] | None] = []
-    for key, id_arg in zip(keys, argv[streams_arg + streams_count :], strict=True):
+    for key, id_arg in zip(keys, options.ids, strict=True):
         stream = get_stream(client, key)
         group = stream.groups.get(group_name) if stream is not None else None
         if stream is None or group is None:
@@ -452,7 +418,7 @@ def xreadgroup(client: Client, argv: list[bytes]) -> bytes | None:
         if id_arg == b">":
             ids.append(MAX_ID)
             continue
-        ids.append(_strict_id(id_arg))
+        ids.append(parse_strict_id(id_arg))
     db = client.db
     parts: list[bytes] = []
     for key, gt, pair in zip(keys, ids, found, strict=True):
@@ -470,13 +436,10 @@ def xreadgroup(client: Client, argv: list[bytes]) -> bytes | None:
             entries = deliver_history(db, stream, consumer, gt, count)
         else:
             entries = deliver_new(client, db, key, stream, group, consumer, gt, count, noack)
-        if client.resp == 2:
-            parts.append(b"*2\r\n" + reply.bulk(key) + entries)
-        else:
-            parts.append(reply.bulk(key) + entries)
+        parts.append(keyed(key, entries, client.resp))
     if parts:
-        header = b"*%d\r\n" if client.resp == 2 else b"%%%d\r\n"
-        return header % len(parts) + b"".join(parts)
+        return streams_reply(parts, client.resp)
+    timeout = options.timeout
     if timeout != -1:
         if not may_block(client):
             return reply.null_array(client.resp)
@@ -568,7 +531,7 @@ def xack(client: Client, argv: list[bytes]) -> bytes:
     group = stream.groups.get(argv[2]) if stream is not None else None
     if group is None:
         return reply.ZERO
-    ids = [_strict_id(arg) for arg in argv[3:]]
+    ids = [parse_strict_id(arg) for arg in argv[3:]]
     acknowledged = sum(1 for sid in ids if groups.acknowledge(group, sid))
     if acknowledged:
         client.server.propagate(client.db, argv)
@@ -707,7 +670,7 @@ def xclaim(client: Client, argv: list[bytes]) -> bytes:
             retry_count = parse_int(argv[j], XCLAIM_RETRYCOUNT)
         elif option == b"lastid" and moreargs:
             j += 1
-            last_id = _strict_id(argv[j])
+            last_id = parse_strict_id(argv[j])
         else:
             return error_format(b"-ERR Unrecognized XCLAIM option '%b'" % _c_string(argv[j]))
         j += 1

@@ -1,4 +1,5 @@
-"""Blocking on streams (blocked.c: BLOCKED_STREAM), shared by XREAD and XREADGROUP.
+"""What XREAD and XREADGROUP share: their options (t_stream.c: xreadCommand()) and
+blocking on streams (blocked.c: BLOCKED_STREAM).
 
 A reader that finds nothing blocks with `block_on_streams()`, giving a callback that
 is offered each stream key made ready: it gets the client, the database, the key and
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from replkv import errors, reply
 from replkv.blocking import TIMEOUT_NEGATIVE
+from replkv.commands.args import parse_int
 from replkv.errors import CommandError
 from replkv.integers import LLONG_MAX, string_to_ll
 from replkv.keyspace.stream import Stream
@@ -29,6 +31,94 @@ StreamServe = Callable[["Client", "Database", bytes, Stream], "bytes | None"]
 TIMEOUT_NOT_INTEGER = errors.err("timeout is not an integer or out of range")
 # XREAD_BLOCKED_DEFAULT_COUNT: a blocked reader without COUNT gets at most this many.
 BLOCKED_DEFAULT_COUNT = 1000
+UNBALANCED = errors.err(
+    "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+)
+GROUP_ONLY_XREADGROUP = errors.err(
+    "The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+)
+NOACK_ONLY_XREADGROUP = errors.err(
+    "The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+)
+MISSING_GROUP = errors.err("Missing GROUP option for XREADGROUP")
+
+
+class ReadOptions:
+    """XREAD's and XREADGROUP's options: the deadline (-1: no BLOCK, 0: forever), COUNT
+    (0: none), the keys and their ids, and XREADGROUP's group, consumer and NOACK."""
+
+    __slots__ = ("timeout", "count", "keys", "ids", "group", "consumer", "noack")
+
+    def __init__(self) -> None:
+        self.timeout = -1
+        self.count = 0
+        self.keys: list[bytes] = []
+        self.ids: list[bytes] = []
+        self.group: bytes | None = None
+        self.consumer = b""
+        self.noack = False
+
+
+def parse_read_options(client: Client, argv: list[bytes], xreadgroup: bool) -> ReadOptions:
+    """xreadCommand()'s option loop, its errors in Redis's order (CommandError)."""
+    options = ReadOptions()
+    argc = len(argv)
+    streams_arg = 0
+    i = 1
+    while i < argc:
+        more = argc - i - 1
+        option = argv[i].lower()
+        if option == b"block" and more:
+            if client.kind == "lua":
+                raise CommandError(
+                    reply.error(
+                        b"ERR %b command is not allowed with BLOCK option from scripts" % argv[0]
+                    )
+                )
+            i += 1
+            options.timeout = parse_timeout_ms(argv[i], client.db.keyspace.now_ms())
+        elif option == b"count" and more:
+            i += 1
+            options.count = max(parse_int(argv[i]), 0)
+        elif option == b"streams" and more:
+            streams_arg = i + 1
+            if (argc - streams_arg) % 2:
+                raise CommandError(UNBALANCED)
+            break
+        elif option == b"group" and more >= 2:
+            if not xreadgroup:
+                raise CommandError(GROUP_ONLY_XREADGROUP)
+            options.group = argv[i + 1]
+            options.consumer = argv[i + 2]
+            i += 2
+        elif option == b"noack":
+            if not xreadgroup:
+                raise CommandError(NOACK_ONLY_XREADGROUP)
+            options.noack = True
+        else:
+            raise CommandError(errors.SYNTAX)
+        i += 1
+    if not streams_arg:
+        raise CommandError(errors.SYNTAX)
+    if xreadgroup and options.group is None:
+        raise CommandError(MISSING_GROUP)
+    count = (argc - streams_arg) // 2
+    options.keys = argv[streams_arg : streams_arg + count]
+    options.ids = argv[streams_arg + count :]
+    return options
+
+
+def streams_reply(parts: list[bytes], resp: int) -> bytes:
+    """A reader's reply, from each served stream's `keyed()` part: an array in RESP2, a
+    map in RESP3."""
+    return (b"*%d\r\n" if resp == 2 else b"%%%d\r\n") % len(parts) + b"".join(parts)
+
+
+def keyed(key: bytes, entries: bytes, resp: int) -> bytes:
+    """One stream of a reader's reply: [key, entries] in RESP2, a map entry in RESP3."""
+    if resp == 2:
+        return b"*2\r\n" + reply.bulk(key) + entries
+    return reply.bulk(key) + entries
 
 
 def parse_timeout_ms(arg: bytes, now_ms: int) -> int:
@@ -55,11 +145,8 @@ def signal_stream_ready(db: Database, key: bytes) -> None:
 
 
 def served_reply(client: Client, key: bytes, body: bytes) -> bytes:
-    """A served reader's reply: one stream, as a 1-element array of [key, entries] in
-    RESP2, a 1-entry map in RESP3."""
-    if client.resp == 3:
-        return b"%1\r\n" + reply.bulk(key) + body
-    return b"*1\r\n*2\r\n" + reply.bulk(key) + body
+    """A served reader's reply: the one stream that was ready."""
+    return streams_reply([keyed(key, body, client.resp)], client.resp)
 
 
 def block_on_streams(

@@ -39,6 +39,11 @@ def parse_id_or_error(arg: bytes, missing_seq: int, strict: bool = False) -> int
     return parsed[0]
 
 
+def parse_strict_id(arg: bytes, missing_seq: int = 0) -> int:
+    """streamParseStrictIDOrReply(): like parse_id_or_error(), `-` and `+` refused."""
+    return parse_id_or_error(arg, missing_seq, strict=True)
+
+
 def _bulk(value: bytes) -> bytes:
     return b"$%d\r\n%b\r\n" % (len(value), value)
 

@@ -19,12 +19,21 @@ from replkv.commands.streamblock import (
     BLOCKED_DEFAULT_COUNT,
     StreamServe,
     block_on_streams,
+    keyed,
     may_block,
-    parse_timeout_ms,
+    parse_read_options,
     served_reply,
     signal_stream_ready,
+    streams_reply,
 )
-from replkv.commands.streamreply import INVALID_ID, entries_reply, get_stream, get_stream_for_write
+from replkv.commands.streamreply import (
+    INVALID_ID,
+    entries_reply,
+    get_stream,
+    get_stream_for_write,
+    parse_id_or_error,
+    parse_strict_id,
+)
 from replkv.commands.table import command
 from replkv.errors import CommandError
 from replkv.keyspace.database import Database
@@ -60,15 +69,6 @@ ENTRIES_ADDED_NEGATIVE = errors.err("entries_added must be positive")
 XSETID_BELOW_GIVEN_DELETED = errors.err(
     "The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
 )
-UNBALANCED = errors.err(
-    "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
-)
-GROUP_ONLY_XREADGROUP = errors.err(
-    "The GROUP option is only supported by XREADGROUP. You called XREAD instead."
-)
-NOACK_ONLY_XREADGROUP = errors.err(
-    "The NOACK option is only supported by XREADGROUP. You called XREAD instead."
-)
 GT_ONLY_XREADGROUP = errors.err(
     "The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
     "<consumer> option."
@@ -81,22 +81,6 @@ TRIM_MINID = 2
 
 
 # -- ids -------------------------------------------------------------------------------
-
-
-def parse_strict_id(arg: bytes, missing_seq: int = 0) -> int:
-    """streamParseStrictIDOrReply() without `<ms>-*`: `-` and `+` are refused."""
-    parsed = parse_id(arg, missing_seq, True)
-    if parsed is None or not parsed[1]:
-        raise CommandError(INVALID_ID)
-    return parsed[0]
-
-
-def parse_any_id(arg: bytes, missing_seq: int) -> int:
-    """streamParseIDOrReply() without `<ms>-*`: `-` and `+` allowed."""
-    parsed = parse_id(arg, missing_seq)
-    if parsed is None or not parsed[1]:
-        raise CommandError(INVALID_ID)
-    return parsed[0]
 
 
 def incr_id(sid: int) -> int | None:
@@ -184,7 +168,7 @@ def parse_add_or_trim(client: Client, argv: list[bytes], xadd: bool) -> TrimArgs
         elif xadd and lower == b"nomkstream":
             args.no_mkstream = True
         elif xadd:
-            parsed = parse_id(opt, 0, True)
+            parsed = parse_id(opt, 0, strict=True, seq_star=True)
             if parsed is None:
                 raise CommandError(INVALID_ID)
             args.id, args.seq_given = parsed
@@ -449,7 +433,7 @@ def _interval_id(arg: bytes, missing_seq: int) -> tuple[int, bool]:
     """streamParseIntervalIDOrReply(): the id and whether `(` excludes it."""
     if len(arg) > 1 and arg[:1] == b"(":
         return parse_strict_id(arg[1:], missing_seq), True
-    return parse_any_id(arg, missing_seq), False
+    return parse_id_or_error(arg, missing_seq), False
 
 
 def range_items(
@@ -535,42 +519,10 @@ def _serve_reader(after: dict[bytes, int], count: int) -> StreamServe:
          "the ones reported by the caller for each stream. Can block.",
          since="5.0.0")  # fmt: skip
 def xread(client: Client, argv: list[bytes]) -> bytes | None:
-    timeout = -1
-    count = 0
-    streams_arg = 0
-    argc = len(argv)
-    i = 1
-    while i < argc:
-        more = argc - i - 1
-        option = argv[i].lower()
-        if option == b"block" and more:
-            if client.kind == "lua":
-                return reply.error(
-                    b"ERR %b command is not allowed with BLOCK option from scripts" % argv[0]
-                )
-            i += 1
-            timeout = parse_timeout_ms(argv[i], client.db.keyspace.now_ms())
-        elif option == b"count" and more:
-            i += 1
-            count = max(parse_int(argv[i]), 0)
-        elif option == b"streams" and more:
-            streams_arg = i + 1
-            if (argc - streams_arg) % 2:
-                return UNBALANCED
-            break
-        elif option == b"group" and more >= 2:
-            return GROUP_ONLY_XREADGROUP
-        elif option == b"noack":
-            return NOACK_ONLY_XREADGROUP
-        else:
-            return errors.SYNTAX
-        i += 1
-    if not streams_arg:
-        return errors.SYNTAX
-    nstreams = (argc - streams_arg) // 2
-    keys = argv[streams_arg : streams_arg + nstreams]
+    options = parse_read_options(client, argv, False)
+    keys = options.keys
     ids: list[int] = []
-    for key, arg in zip(keys, argv[streams_arg + nstreams :], strict=True):
+    for key, arg in zip(keys, options.ids, strict=True):
         stream = get_stream(client, key)
         if arg == b"$":
             ids.append(stream.last_id if stream is not None else 0)
@@ -578,17 +530,18 @@ def xread(client: Client, argv: list[bytes]) -> bytes | None:
             return GT_ONLY_XREADGROUP
         else:
             ids.append(parse_strict_id(arg))
+    count = options.count
+    resp = client.resp
     parts = []
     for key, gt in zip(keys, ids, strict=True):
         stream = get_stream(client, key)
         if stream is None or not stream.entries or stream.entries.keys()[-1] <= gt:
             continue
         items = range_items(stream, gt + 1, MAX_ID, count, False)
-        body = reply.bulk(key) + entries_reply(items)
-        parts.append(body if client.resp == 3 else b"*2\r\n" + body)
+        parts.append(keyed(key, entries_reply(items), resp))
     if parts:
-        header = b"%%%d\r\n" if client.resp == 3 else b"*%d\r\n"
-        return header % len(parts) + b"".join(parts)
+        return streams_reply(parts, resp)
+    timeout = options.timeout
     if timeout != -1:
         if not may_block(client):
             return reply.null_array(client.resp)

@@ -68,13 +68,17 @@ def string_to_ull(text: bytes) -> int | None:
     return (-number) & UINT64_MAX if negative else number
 
 
-def parse_id(arg: bytes, missing_seq: int, strict: bool = False) -> tuple[int, bool] | None:
+def parse_id(
+    arg: bytes, missing_seq: int, strict: bool = False, seq_star: bool = False
+) -> tuple[int, bool] | None:
     """streamGenericParseIDOrReply(): (id, seq given) or None for an invalid id.
 
     `-` and `+` are the smallest and largest ids (refused when strict); `<ms>` alone
-    takes missing_seq; `<ms>-*` comes back with seq 0 and "seq given" False, for
-    XADD to pick the sequence. The C code reads the argument as a C string: it ends
-    at a NUL byte, and over 127 bytes it is refused.
+    takes missing_seq; `<ms>-*`, only where XADD asks for it (seq_star), comes back
+    with seq 0 and "seq given" False, for XADD to pick the sequence: every other
+    command refuses it, as Redis does when it passes no seq_given. The C code reads
+    the argument as a C string: it ends at a NUL byte, and over 127 bytes it is
+    refused.
     """
     if len(arg) > _ID_MAX_LENGTH:
         return None
@@ -91,7 +95,7 @@ def parse_id(arg: bytes, missing_seq: int, strict: bool = False) -> tuple[int, b
         return None
     if not dash:
         return make_id(ms, missing_seq), True
-    if seq_text == b"*":
+    if seq_star and seq_text == b"*":
         return make_id(ms, 0), False
     seq = string_to_ull(seq_text)
     if seq is None:
