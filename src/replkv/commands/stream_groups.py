@@ -288,8 +288,7 @@ def xgroup_command(client: Client, argv: list[bytes]) -> bytes:
         del stream.groups[name]
         server.propagate(db, argv)
         notify(server, NOTIFY_STREAM, b"xgroup-destroy", key, db.id)
-        if key in db.blocking:
-            db.keyspace.ready[(db, key)] = None  # wakes XREADGROUP clients: NOGROUP
+        db.signal_ready(key)  # its blocked XREADGROUP clients get NOGROUP
         return reply.ONE
     if opt == b"createconsumer" and argc == 5:
         assert group is not None

@@ -5,8 +5,8 @@ A reader that finds nothing blocks with `block_on_streams()`, giving a callback 
 is offered each stream key made ready: it gets the client, the database, the key and
 the stream there, and returns the full reply to send (`served_reply()` builds the
 one-stream reply Redis sends a served reader) or None to stay blocked. XADD calls
-`signal_stream_ready()` after appending (signalKeyAsReady()): a stream that already
-existed does not go through Database.store(), which signals only new keys.
+`Database.signal_ready()` after appending: a stream that already existed does not go
+through Database.store(), which signals a key as it is stored.
 """
 
 from __future__ import annotations
@@ -136,12 +136,6 @@ def parse_timeout_ms(arg: bytes, now_ms: int) -> int:
 def may_block(client: Client) -> bool:
     """CLIENT_DENY_BLOCKING: inside MULTI/EXEC, scripts, the master's stream."""
     return client.multi is None and not client.is_master_link and not client.deny_blocking
-
-
-def signal_stream_ready(db: Database, key: bytes) -> None:
-    """signalKeyAsReady() for a stream that got new entries."""
-    if db.blocking and key in db.blocking:
-        db.keyspace.ready[(db, key)] = None
 
 
 def served_reply(client: Client, key: bytes, body: bytes) -> bytes:

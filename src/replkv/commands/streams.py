@@ -23,7 +23,6 @@ from replkv.commands.streamblock import (
     may_block,
     parse_read_options,
     served_reply,
-    signal_stream_ready,
     streams_reply,
 )
 from replkv.commands.streamreply import (
@@ -251,7 +250,7 @@ def xadd(client: Client, argv: list[bytes]) -> bytes:
     notify(server, NOTIFY_STREAM, b"xadd", key, db.id)
     server.propagate(db, [argv[0], key, idtext, *fields])
     if db.blocking:
-        signal_stream_ready(db, key)
+        db.signal_ready(key)
     return b"$%d\r\n%b\r\n" % (len(idtext), idtext)
 
 
@@ -315,7 +314,7 @@ def _xadd(client: Client, argv: list[bytes], args: TrimArgs) -> bytes:
     if not args.id_given or not args.seq_given:
         event[idpos] = idtext
     server.propagate(db, event)
-    signal_stream_ready(db, key)
+    db.signal_ready(key)
     return b"$%d\r\n%b\r\n" % (len(idtext), idtext)
 
 

@@ -141,8 +141,8 @@ class Database:
             self.data[key] = value
             if self.observed:
                 self.signal_modified(key)
-            if self.blocking and key in self.blocking:
-                self.keyspace.ready[(self, key)] = None  # signalKeyAsReady()
+            if self.blocking:
+                self.signal_ready(key)
             created(self, key)
             return
         self.data[key] = value
@@ -150,8 +150,8 @@ class Database:
             self.expires.pop(key, None)
         if self.observed:
             self.signal_modified(key)
-        if self.blocking and key in self.blocking:
-            self.keyspace.ready[(self, key)] = None  # db.c: dbAdd()'s signalKeyAsReady()
+        if self.blocking:
+            self.signal_ready(key)  # db.c: dbAdd()'s signalKeyAsReady()
 
     def replace(self, key: bytes, value: Any) -> None:
         """Give an existing key a new value, keeping its TTL (APPEND, INCR, …)."""
@@ -163,6 +163,12 @@ class Database:
         """db.c: dbUnshareStringValue(): an equal, mutable copy of the value takes its
         place; nothing changed, so nobody is told."""
         self.data[key] = value
+
+    def signal_ready(self, key: bytes) -> None:
+        """db.c: signalKeyAsReady(): clients blocked on key get a look at it once the
+        running unit ends (a stream that got entries, a key deleted or recreated)."""
+        if key in self.blocking:
+            self.keyspace.ready[(self, key)] = None
 
     def modified(self, key: bytes) -> None:
         """A container value was changed in place (LPUSH, HSET, …): tell observers."""
@@ -182,8 +188,8 @@ class Database:
             self.expires.pop(key, None)
         if self.observed:
             self.signal_modified(key)
-        if self.blocking and key in self.blocking:
-            self.keyspace.ready[(self, key)] = None  # signalDeletedKeyAsReady()
+        if self.blocking:
+            self.signal_ready(key)  # signalDeletedKeyAsReady()
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
         """Give key an absolute expiry time in ms."""
