@@ -10,18 +10,13 @@ from __future__ import annotations
 import random
 
 from sortedcontainers import SortedDict
-from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
-from replkv.config import Config
 from replkv.keyspace.apply import StreamApplier
 from replkv.keyspace.digest import dataset_digest
 from replkv.keyspace.stream import Stream, make_id, put
 from replkv.keyspace.streamnodes import element_size, int_size, restore_node
-from replkv.protocol import ClientProtocol
-from replkv.reply import encode_command
-from replkv.server import Server
+from tests.support.connections import ConnectionsCase
 from tests.support.harness import START_MS, Harness
 
 NOW_MS = 1_700_000_000_000
@@ -218,28 +213,7 @@ class NodeLayoutTests(SynchronousTestCase):
         self.assertIsNot(copy.nodes[0], restored.nodes[0])
 
 
-class BlockedXreadTests(SynchronousTestCase):
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(NOW_MS / 1000)
-        self.server = Server(Config(), self.clock)
-
-    def connect(self) -> tuple[ClientProtocol, StringTransport]:
-        protocol = ClientProtocol(self.server)
-        transport = StringTransport()
-        protocol.makeConnection(transport)
-        return protocol, transport
-
-    def send(self, client: ClientProtocol, *commands: list[str]) -> None:
-        client.dataReceived(
-            b"".join(encode_command([part.encode() for part in argv]) for argv in commands)
-        )
-
-    def take(self, transport: StringTransport) -> bytes:
-        data = transport.value()
-        transport.clear()
-        return data
-
+class BlockedXreadTests(ConnectionsCase):
     def test_served_by_xadd_to_an_existing_stream(self) -> None:
         reader, reader_out = self.connect()
         other, other_out = self.connect()

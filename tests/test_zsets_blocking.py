@@ -18,6 +18,7 @@ from replkv.keyspace.digest import dataset_digest
 from replkv.protocol import ClientProtocol
 from replkv.reply import encode_command
 from replkv.server import Server
+from tests.support.connections import ConnectionsCase
 from tests.support.harness import Harness
 
 NOW_MS = 1_700_000_000_000
@@ -123,32 +124,7 @@ class ImmediateTests(SynchronousTestCase):
         self.assertEqual(h.server.blocking.count, 0)
 
 
-class BlockedTests(SynchronousTestCase):
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(NOW_MS / 1000)
-        self.server = Server(Config(), self.clock)
-
-    def connect(self) -> tuple[ClientProtocol, StringTransport]:
-        protocol = ClientProtocol(self.server)
-        transport = StringTransport()
-        protocol.makeConnection(transport)
-        return protocol, transport
-
-    def send(self, client: ClientProtocol, *commands: list[str]) -> None:
-        client.dataReceived(
-            b"".join(encode_command([part.encode() for part in argv]) for argv in commands)
-        )
-
-    def take(self, transport: StringTransport) -> bytes:
-        data = transport.value()
-        transport.clear()
-        return data
-
-    def events(self) -> bytes:
-        log = self.server.log
-        return log.read(log.start_offset, log.end_offset - log.start_offset)
-
+class BlockedTests(ConnectionsCase):
     def assertReplays(self) -> None:  # noqa: N802
         replica = Harness()
         applier = StreamApplier(replica.server)
