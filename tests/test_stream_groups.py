@@ -789,11 +789,11 @@ class RaxTests(SynchronousTestCase):
 
     def test_node_count_without_layout(self) -> None:
         stream = Stream()
-        self.assertEqual(groups.node_count(stream), 0)
+        self.assertEqual(stream.node_count(), 0)
         for i in range(1, 102):
             stream.entries[make_id(i, 0)] = [b"f", b"v"]
-        self.assertEqual(groups.node_count(stream), 2)
-        self.assertEqual(groups.node_first_ids(stream), [make_id(1, 0), make_id(101, 0)])
+        self.assertEqual(stream.node_count(), 2)
+        self.assertEqual(stream.node_ids(), [make_id(1, 0), make_id(101, 0)])
 
 
 __all__ = ["START"]

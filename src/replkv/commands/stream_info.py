@@ -54,13 +54,13 @@ def _entries_read(group: ConsumerGroup, resp: int) -> bytes:
 
 def _stream_header(stream: Stream, full: bool, resp: int) -> list[bytes]:
     """The fields XINFO STREAM and XINFO STREAM FULL share."""
-    node_ids = groups.node_first_ids(stream)
+    node_ids = stream.node_ids()
     return [
         reply.map_header(9 if full else 10, resp),
         _field(b"length"),
         reply.integer(len(stream.entries)),
         _field(b"radix-tree-keys"),
-        reply.integer(groups.node_count(stream)),
+        reply.integer(len(node_ids)),
         _field(b"radix-tree-nodes"),
         reply.integer(groups.rax_nodes(node_ids)),
         _field(b"last-generated-id"),

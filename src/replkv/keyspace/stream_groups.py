@@ -144,16 +144,6 @@ def sorted_names(names: Iterable[bytes]) -> list[bytes]:
     return sorted(names)
 
 
-def node_first_ids(stream: Stream) -> list[int]:
-    """The master id of each listpack node of the stream (the rax keys)."""
-    return stream.node_ids()
-
-
-def node_count(stream: Stream) -> int:
-    """XINFO STREAM's radix-tree-keys: how many listpack nodes the stream has."""
-    return stream.node_count()
-
-
 def rax_nodes(keys: list[int]) -> int:
     """XINFO STREAM's radix-tree-nodes: the nodes of a rax holding these 128-bit keys.
 
@@ -198,8 +188,6 @@ __all__ = [
     "group_lag",
     "hand_over",
     "last_valid_id",
-    "node_count",
-    "node_first_ids",
     "range_has_tombstones",
     "rax_nodes",
     "sorted_names",
