@@ -20,9 +20,8 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from replkv import errors
 from replkv.replication.replica import MasterLinkProtocol
+from tests.test_replica import EOF_MARK as MARK
 from tests.test_replica import NEW_ID, PING, REPLID, cmd, rdb_bytes, replica_server
-
-MARK = b"m" * 40
 
 
 def fullresync(replid: str, offset: int) -> bytes:
