@@ -53,15 +53,15 @@ def _stream(count: int, groups: bool = True) -> Stream:
         else:
             stream.entries[sid] = [b"f", b"%d" % i, b"g", b"v%d" % i]
     if count:
-        stream.last_id = stream.entries.keys()[-1]
-        stream.first_id = stream.entries.keys()[0]
+        stream.last_id = max(stream.entries)
+        stream.first_id = min(stream.entries)
     stream.entries_added = count + 2
     stream.max_deleted_id = make_id(999, 7)
     if not groups:
         return stream
     group = ConsumerGroup(b"readers", stream.last_id, count)
     alice, bob, idle = Consumer(b"alice", 1700000000123), Consumer(b"bob", 5), Consumer(b"z", -1)
-    for index, sid in enumerate(stream.entries.keys()[:6]):
+    for index, sid in enumerate(list(stream.entries)[:6]):
         owner = alice if index % 2 else bob
         pending = PendingEntry(1700000000000 + index, index + 1, owner)
         group.pel[sid] = owner.pel[sid] = pending
@@ -124,7 +124,7 @@ class LayoutTests(SynchronousTestCase):
         stream = _stream(10, groups=False)
         nodes = _nodes(stream, 4, 4096)
         self.assertEqual([len(parse_listpack(blob, 0)) > 0 for _, blob in nodes], [True] * 3)
-        self.assertEqual([master for master, _ in nodes], list(stream.entries.keys()[::4]))
+        self.assertEqual([master for master, _ in nodes], list(stream.entries)[::4])
         self.assertEqual(len(_nodes(_stream(10, groups=False), 0, 0)), 1)
         # A node is closed before an entry that would take it to max_bytes.
         big = Stream()
@@ -191,7 +191,7 @@ class RoundTripTests(SynchronousTestCase):
         for limits in (Limits(), Limits(stream_node_max_entries=3, stream_node_max_bytes=0)):
             stream = _stream(40)
             stream.ensure_layout(limits.stream_node_max_entries, limits.stream_node_max_bytes)
-            for sid in stream.entries.keys()[5:30:4]:
+            for sid in list(stream.entries)[5:30:4]:
                 stream.delete(sid)
             stream.trim(30, None, False, 0)  # marks entries of the first node deleted
             self.assertTrue(any(node.tombstones for node in stream.nodes))

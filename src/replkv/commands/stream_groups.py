@@ -34,6 +34,7 @@ from replkv.commands.streamblock import (
 )
 from replkv.commands.streamreply import (
     entry_reply,
+    entry_reply_with_text,
     get_stream,
     get_stream_for_write,
     id_reply,
@@ -162,9 +163,10 @@ def _interval_id(arg: bytes, missing_seq: int) -> tuple[int, bool]:
 
 
 def xclaim_event(
-    key: bytes, group_name: bytes, group: ConsumerGroup, id_arg: bytes, nack: PendingEntry
+    key: bytes, group_name: bytes, id_arg: bytes, nack: PendingEntry, last_id: bytes
 ) -> list[bytes]:
-    """streamPropagateXCLAIM(): the idempotent XCLAIM that recreates a pending entry."""
+    """streamPropagateXCLAIM(): the idempotent XCLAIM that recreates a pending entry
+    (last_id: the group's last id, as text)."""
     assert nack.consumer is not None
     return [
         b"XCLAIM",
@@ -180,7 +182,7 @@ def xclaim_event(
         b"FORCE",
         b"JUSTID",
         b"LASTID",
-        format_id(group.last_id),
+        last_id,
     ]
 
 
@@ -352,18 +354,18 @@ def deliver_new(
     parts: list[bytes] = []
     propagate_last_id = False
     group_name = group.name
-    start = after + 1 if after < MAX_ID else MAX_ID
-    for sid in stream.entries.irange(minimum=start):
+    entries = stream.entries
+    for sid in stream.ids_after(after, count):
+        idtext = b"%d-%d" % (sid >> 64, sid & UINT64_MAX)
         if sid > group.last_id:
             groups.advance_group(stream, group, sid)
             if noack:
                 propagate_last_id = True
-        parts.append(entry_reply(sid, stream.entries[sid]))
+        parts.append(entry_reply_with_text(idtext, entries[sid]))
         if not noack:
             nack = groups.deliver(group, consumer, sid, now)
-            server.propagate(db, xclaim_event(key, group_name, group, format_id(sid), nack))
-        if count and len(parts) == count:
-            break
+            last = idtext if group.last_id == sid else format_id(group.last_id)
+            server.propagate(db, xclaim_event(key, group_name, idtext, nack, last))
     if propagate_last_id:
         server.propagate(db, setid_event(key, group_name, group))
     return b"*%d\r\n%b" % (len(parts), b"".join(parts))
@@ -687,7 +689,8 @@ def xclaim(client: Client, argv: list[bytes]) -> bytes:
         nack = group.pel.get(sid)
         if not groups.entry_exists(stream, sid):
             if nack is not None:
-                server.propagate(db, xclaim_event(key, group_name, group, id_arg, nack))
+                last = format_id(group.last_id)
+                server.propagate(db, xclaim_event(key, group_name, id_arg, nack, last))
                 propagate_last_id = False
                 groups.acknowledge(group, sid)
             continue
@@ -707,7 +710,7 @@ def xclaim(client: Client, argv: list[bytes]) -> bytes:
         elif not justid:
             nack.delivery_count += 1
         parts.append(id_reply(sid) if justid else entry_reply(sid, stream.entries[sid]))
-        server.propagate(db, xclaim_event(key, group_name, group, id_arg, nack))
+        server.propagate(db, xclaim_event(key, group_name, id_arg, nack, format_id(group.last_id)))
         propagate_last_id = False
     if propagate_last_id:
         server.propagate(db, setid_event(key, group_name, group))
@@ -766,7 +769,8 @@ def xautoclaim(client: Client, argv: list[bytes]) -> bytes:
         sid = keys[index]
         nack = pel[sid]
         if not groups.entry_exists(stream, sid):
-            server.propagate(db, xclaim_event(key, group_name, group, format_id(sid), nack))
+            last = format_id(group.last_id)
+            server.propagate(db, xclaim_event(key, group_name, format_id(sid), nack, last))
             groups.acknowledge(group, sid)
             deleted.append(sid)
             count -= 1
@@ -782,7 +786,8 @@ def xautoclaim(client: Client, argv: list[bytes]) -> bytes:
             nack.delivery_count += 1
         parts.append(id_reply(sid) if justid else entry_reply(sid, stream.entries[sid]))
         count -= 1
-        server.propagate(db, xclaim_event(key, group_name, group, format_id(sid), nack))
+        last = format_id(group.last_id)
+        server.propagate(db, xclaim_event(key, group_name, format_id(sid), nack, last))
     cursor = keys[index] if index < len(keys) else MIN_ID
     return b"".join(
         [

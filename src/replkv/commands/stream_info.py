@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from replkv import errors, reply
@@ -75,11 +76,10 @@ def _stream_header(stream: Stream, full: bool, resp: int) -> list[bytes]:
 
 
 def _edge_entry(stream: Stream, last: bool, resp: int) -> bytes:
-    entries = stream.entries
-    if not entries:
+    sid = stream.last_entry_id() if last else stream.first_entry_id()
+    if sid is None:
         return reply.null(resp)
-    sid = entries.keys()[-1 if last else 0]
-    return entry_reply(sid, entries[sid])
+    return entry_reply(sid, stream.entries[sid])
 
 
 def _full_group(stream: Stream, group: ConsumerGroup, count: int, resp: int) -> bytes:
@@ -183,7 +183,7 @@ def xinfo_stream(client: Client, argv: list[bytes]) -> bytes:
             count = _DEFAULT_FULL_COUNT
     parts = _stream_header(stream, True, resp)
     items = stream.entries.items()
-    shown = items if not count else items[:count]
+    shown = items if not count else islice(items, count)
     parts += [_field(b"entries"), entries_reply(shown), _field(b"groups")]
     names = groups.sorted_names(stream.groups)
     parts.append(b"*%d\r\n" % len(names))

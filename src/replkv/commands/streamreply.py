@@ -55,10 +55,20 @@ def id_reply(sid: int) -> bytes:
 
 def entry_reply(sid: int, fields: list[bytes] | None) -> bytes:
     """One entry: [id, [field, value, ...]]; a null field list for a deleted id (XCLAIM)."""
+    return entry_reply_with_text(b"%d-%d" % (sid >> 64, sid & UINT64_MAX), fields)
+
+
+def entry_reply_with_text(idtext: bytes, fields: list[bytes] | None) -> bytes:
+    """entry_reply() for an id already written as text."""
     if fields is None:
-        return b"*2\r\n" + id_reply(sid) + b"*-1\r\n"
+        return b"*2\r\n%b*-1\r\n" % _bulk(idtext)
+    if len(fields) == 2:  # one field, the common entry: one formatting operation
+        field, value = fields
+        return b"*2\r\n$%d\r\n%b\r\n*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (
+            len(idtext), idtext, len(field), field, len(value), value
+        )  # fmt: skip
     body = b"".join([_bulk(part) for part in fields])
-    return b"*2\r\n%b*%d\r\n%b" % (id_reply(sid), len(fields), body)
+    return b"*2\r\n%b*%d\r\n%b" % (_bulk(idtext), len(fields), body)
 
 
 def entries_reply(items: Iterable[tuple[int, list[bytes]]]) -> bytes:

@@ -363,11 +363,10 @@ def xdel(client: Client, argv: list[bytes]) -> bytes:
                 stream.max_deleted_id = sid
             deleted += 1
     if deleted:
-        entries = stream.entries
-        if not entries:
+        if not stream.entries:
             stream.first_id = 0
         elif first_gone:
-            stream.first_id = entries.keys()[0]
+            stream.first_id = stream.first_entry_id()
         db = client.db
         db.modified(key)
         notify(client.server, NOTIFY_STREAM, b"xdel", key, db.id)
@@ -401,8 +400,9 @@ def xsetid(client: Client, argv: list[bytes]) -> bytes:
     stream = get_stream_for_write(client, key)
     if stream is None:
         return errors.NO_SUCH_KEY
-    if stream.entries:
-        if sid < stream.entries.keys()[-1]:
+    top = stream.last_entry_id()
+    if top is not None:
+        if sid < top:
             return XSETID_BELOW_TOP
         if entries_added != -1 and len(stream) > entries_added:
             return XSETID_ENTRIES_ADDED
@@ -439,12 +439,9 @@ def range_items(
     stream: Stream, start: int, end: int, count: int, rev: bool
 ) -> list[tuple[int, list[bytes]]]:
     """The entries from start to end (inclusive), at most count (0: all)."""
-    if start > end:
-        return []
     entries = stream.entries
-    ids = entries.irange(start, end, reverse=rev)
     found = []
-    for sid in ids:
+    for sid in stream.ids_between(start, end, rev):
         found.append((sid, entries[sid]))
         if len(found) == count:
             break
@@ -534,7 +531,10 @@ def xread(client: Client, argv: list[bytes]) -> bytes | None:
     parts = []
     for key, gt in zip(keys, ids, strict=True):
         stream = get_stream(client, key)
-        if stream is None or not stream.entries or stream.entries.keys()[-1] <= gt:
+        if stream is None:
+            continue
+        top = stream.last_entry_id()
+        if top is None or top <= gt:
             continue
         items = range_items(stream, gt + 1, MAX_ID, count, False)
         parts.append(keyed(key, entries_reply(items), resp))

@@ -2,8 +2,11 @@
 
 A stream id (streamID: two unsigned 64-bit halves, ms and seq) is held as one Python
 int, `ms << 64 | seq`, so ids order, compare and sort as Redis's do and cost one
-object. Entries map an id to its flat field/value list in a SortedDict, which gives
-XRANGE its O(log n) bounds; XADD appends at the end.
+object. Entries map an id to its flat field/value list in a plain dict: ids only ever
+grow (XADD appends above the last id, a snapshot is read in order), so the dict's
+insertion order is id order. Ordered lookups (XRANGE's bounds, the entries after a
+group's last id) bisect the node layout (replkv/keyspace/streamnodes.py), which holds
+every id in order, deleted ones included, as Redis's radix tree of listpacks does.
 
 A consumer group keeps its pending entries list (PEL) by id, and each consumer keeps
 the same PendingEntry objects for the ids it owns, as Redis shares its streamNACKs
@@ -12,7 +15,8 @@ between the group's PEL and the consumer's.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 
 from sortedcontainers import SortedDict
 
@@ -180,7 +184,8 @@ class Stream:
     )
 
     def __init__(self) -> None:
-        self.entries: SortedDict = SortedDict()  # id -> [field, value, field, value, ...]
+        # id -> [field, value, field, value, ...], in id order (see the module's text)
+        self.entries: dict[int, list[bytes]] = {}
         self.last_id = MIN_ID
         self.first_id = MIN_ID
         self.max_deleted_id = MIN_ID
@@ -213,7 +218,7 @@ class Stream:
     def copy(self) -> Stream:
         """streamDup(): entries, groups, their PELs and consumers, for COPY."""
         twin = Stream()
-        twin.entries = SortedDict((sid, list(fields)) for sid, fields in self.entries.items())
+        twin.entries = {sid: list(fields) for sid, fields in self.entries.items()}
         twin.last_id = self.last_id
         twin.first_id = self.first_id
         twin.max_deleted_id = self.max_deleted_id
@@ -240,6 +245,7 @@ class Stream:
         the given stream-node-max-entries and stream-node-max-bytes."""
         if self.nodes or not self.entries:
             return
+        self.entries = dict(sorted(self.entries.items()))
         for sid, fields in self.entries.items():
             streamnodes.append_to_nodes(self, sid, fields, max_entries, max_bytes)
 
@@ -250,7 +256,7 @@ class Stream:
             self.ensure_layout(max_entries, max_bytes)
         streamnodes.append_to_nodes(self, sid, fields, max_entries, max_bytes)
         entries = self.entries
-        put(entries, sid, fields)
+        entries[sid] = fields
         self.last_id = sid
         self.entries_added += 1
         if len(entries) == 1:
@@ -259,13 +265,10 @@ class Stream:
     def delete(self, sid: int) -> bool:
         """streamDeleteItem(): mark one entry deleted in its node (a node left without
         live entries goes away). True if it existed."""
-        fields = self.entries.pop(sid, None)
-        if fields is None:
+        if sid not in self.entries:
             return False
-        if not self.nodes:
-            self.entries[sid] = fields
-            self.ensure_layout(*DEFAULT_LIMITS)
-            self.entries.pop(sid)
+        self._lay_out()
+        fields = self.entries.pop(sid)
         index = bisect_right(self.node_keys, sid) - 1
         node = self.nodes[index]
         if node.live == 1:
@@ -280,21 +283,119 @@ class Stream:
     def trim(self, maxlen: int, minid: int | None, approx: bool, limit: int) -> int:
         """streamTrim(): by length (minid None) or by minimum id; whole nodes only when
         approx, at most `limit` entries (0: no limit). Returns how many were removed."""
-        if not self.nodes and self.entries:
-            self.ensure_layout(*DEFAULT_LIMITS)
+        self._lay_out()
         removed = streamnodes.trim_nodes(self, maxlen, minid, approx, limit)
-        entries = self.entries
-        self.first_id = entries.keys()[0] if entries else MIN_ID
+        first = self.first_entry_id()
+        self.first_id = MIN_ID if first is None else first
         return removed
 
     def first_node_id(self) -> int | None:
         """streamGetEdgeID(first, with tombstones): the first id any node holds."""
-        if not self.nodes and self.entries:
-            self.ensure_layout(*DEFAULT_LIMITS)
+        self._lay_out()
         for node in self.nodes:
             if node.ids:
                 return node.ids[0]
         return None
+
+    def first_entry_id(self) -> int | None:
+        """The smallest live id, None for an empty stream."""
+        entries = self.entries
+        if not entries:
+            return None
+        self._lay_out()
+        for node in self.nodes:  # the first node holds a live entry: it ends there
+            for sid in node.ids:
+                if sid in entries:
+                    return sid
+        return None
+
+    def last_entry_id(self) -> int | None:
+        """The largest live id (streamLastValidID()), None for an empty stream."""
+        entries = self.entries
+        if not entries:
+            return None
+        last = self.last_id
+        if last in entries:  # no id is above last_id: nothing deleted at the tail
+            return last
+        self._lay_out()
+        for node in reversed(self.nodes):
+            for sid in reversed(node.ids):
+                if sid in entries:
+                    return sid
+        return None
+
+    def ids_after(self, after: int, count: int) -> list[int]:
+        """Up to count (0: no limit) live ids above `after`, in order: what a group
+        reading `>` gets."""
+        entries = self.entries
+        if not entries or after >= self.last_id:
+            return []
+        self._lay_out()
+        nodes = self.nodes
+        index = bisect_right(self.node_keys, after) - 1
+        if index < 0:
+            index = 0
+        found: list[int] = []
+        ids = nodes[index].ids
+        position = bisect_right(ids, after)
+        while True:
+            for sid in ids[position:] if position else ids:
+                if sid in entries:
+                    found.append(sid)
+                    if len(found) == count:
+                        return found
+            index += 1
+            if index == len(nodes):
+                return found
+            ids = nodes[index].ids
+            position = 0
+
+    def ids_between(self, start: int, end: int, reverse: bool = False) -> Iterator[int]:
+        """The live ids from start to end, both included, ascending or descending."""
+        entries = self.entries
+        if start > end or not entries:
+            return
+        self._lay_out()
+        nodes = self.nodes
+        keys = self.node_keys
+        if not reverse:
+            index = bisect_right(keys, start) - 1
+            if index < 0:
+                index = 0
+            ids = nodes[index].ids
+            for sid in ids[bisect_left(ids, start) :]:
+                if sid > end:
+                    return
+                if sid in entries:
+                    yield sid
+            for node in nodes[index + 1 :]:
+                for sid in node.ids:
+                    if sid > end:
+                        return
+                    if sid in entries:
+                        yield sid
+            return
+        index = bisect_right(keys, end) - 1
+        if index < 0:
+            return
+        ids = nodes[index].ids
+        for sid in reversed(ids[: bisect_right(ids, end)]):
+            if sid < start:
+                return
+            if sid in entries:
+                yield sid
+        for node in reversed(nodes[:index]):
+            for sid in reversed(node.ids):
+                if sid < start:
+                    return
+                if sid in entries:
+                    yield sid
+
+    def _lay_out(self) -> None:
+        """The ordered lookups read the node layout: build it for a stream that was
+        made without one."""
+        if not self.nodes and self.entries:
+            self.ensure_layout(*DEFAULT_LIMITS)
 
     def node_count(self) -> int:
         """How many listpack nodes the radix tree holds (XINFO's radix-tree-keys)."""
@@ -302,8 +403,7 @@ class Stream:
 
     def node_ids(self) -> list[int]:
         """The radix tree's keys: each node's master id, in order."""
-        if not self.nodes and self.entries:
-            self.ensure_layout(*DEFAULT_LIMITS)
+        self._lay_out()
         return self.node_keys
 
 

@@ -23,8 +23,8 @@ from replkv.keyspace.stream import (
 
 def last_valid_id(stream: Stream) -> int:
     """streamLastValidID(): the id of the last entry (0-0 for an empty stream)."""
-    entries = stream.entries
-    return entries.keys()[-1] if entries else MIN_ID
+    last = stream.last_entry_id()
+    return MIN_ID if last is None else last
 
 
 def entry_exists(stream: Stream, sid: int) -> bool:

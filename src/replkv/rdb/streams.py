@@ -336,7 +336,8 @@ def read_stream(p: Parser, rdb_type: int, limits: Limits) -> Stream:
         # Redis 5/6: the counters start from the length and the first live id
         # (streamGetEdgeID(): the largest id when there is none).
         stream.entries_added = length
-        stream.first_id = stream.entries.keys()[0] if found else MAX_ID
+        first = stream.first_entry_id()
+        stream.first_id = MAX_ID if first is None else first
     for _ in range(p.length()):
         group = _read_group(p, stream, rdb_type)
         stream.groups[group.name] = group
