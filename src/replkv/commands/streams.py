@@ -363,10 +363,11 @@ def xdel(client: Client, argv: list[bytes]) -> bytes:
                 stream.max_deleted_id = sid
             deleted += 1
     if deleted:
-        if not stream.entries:
+        first = stream.first_entry_id()
+        if first is None:
             stream.first_id = 0
         elif first_gone:
-            stream.first_id = stream.first_entry_id()
+            stream.first_id = first
         db = client.db
         db.modified(key)
         notify(client.server, NOTIFY_STREAM, b"xdel", key, db.id)
