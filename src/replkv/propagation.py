@@ -36,14 +36,15 @@ class Propagator:
         self.saves = saves
         # The database the log last SELECTed (-1: none yet, or unknown after a resync).
         self.log_db = -1
-        # Events of the running unit: (db id, argv).
-        self.unit: list[tuple[int, list[bytes]]] = []
+        # Events of the running unit: (db id, the event as RESP), encoded as they are
+        # recorded, so a command may reuse its argv list afterwards.
+        self.unit: list[tuple[int, bytes]] = []
         self.depth = 0
 
     def propagate_now(self, db_id: int, argv: list[bytes]) -> None:
         """Record an event, appending it at once when no unit is running (an expiry
         found by the active cycle)."""
-        self.unit.append((db_id, argv))
+        self.unit.append((db_id, reply.encode_command(argv)))
         if not self.depth:
             self.flush()
 
@@ -63,7 +64,7 @@ class Propagator:
         self.unit = []
         self.saves.dirty += len(unit)
         if len(unit) == 1 and unit[0][0] == self.log_db:  # the common case: one event
-            self.log.append(reply.encode_command(unit[0][1]))
+            self.log.append(unit[0][1])
             return
         parts: list[bytes] = []
         wrap = len(unit) > 1
@@ -72,11 +73,11 @@ class Propagator:
             parts.append(select_event(self.log_db))
         if wrap:
             parts.append(MULTI_EVENT)
-        for db_id, argv in unit:
+        for db_id, event in unit:
             if db_id != self.log_db:
                 parts.append(select_event(db_id))
                 self.log_db = db_id
-            parts.append(reply.encode_command(argv))
+            parts.append(event)
         if wrap:
             parts.append(EXEC_EVENT)
         self.log.append(b"".join(parts))

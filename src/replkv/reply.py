@@ -144,7 +144,18 @@ def encode_command(argv: list[bytes]) -> bytes:
     if count == 2:  # INCR k, DEL k, …
         a, b = argv
         return b"*2\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(a), a, len(b), b)
+    if count <= _FORMATTED_MAX:
+        # One formatting operation over (len, part) pairs, its format made once per count.
+        template = _COMMAND_FORMATS[count]
+        values: list[object] = [0] * (2 * count)
+        values[0::2] = map(len, argv)
+        values[1::2] = argv
+        return template % tuple(values)
     return b"*%d\r\n%b" % (
         len(argv),
         b"".join([b"$%d\r\n%b\r\n" % (len(a), a) for a in argv]),
     )
+
+
+_FORMATTED_MAX = 64
+_COMMAND_FORMATS = [b"*%d\r\n" % n + b"$%d\r\n%b\r\n" * n for n in range(_FORMATTED_MAX + 1)]

@@ -228,7 +228,7 @@ class Server:
                 # The common write: one event, the log already in its database.
                 propagator.unit = []
                 self.saves.dirty += 1
-                client.woff = propagator.log.append(encode_command(unit[0][1]))
+                client.woff = propagator.log.append(unit[0][1])
             else:
                 propagator.flush()
                 client.woff = propagator.log.end_offset
@@ -240,7 +240,11 @@ class Server:
 
     def propagate(self, db: Database, argv: list[bytes]) -> None:
         """Record an event of the running unit (server.c: alsoPropagate())."""
-        self.propagator.unit.append((db.id, argv))
+        self.propagator.unit.append((db.id, encode_command(argv)))
+
+    def propagate_encoded(self, db: Database, event: bytes) -> None:
+        """propagate() for an event already encoded as a RESP multibulk."""
+        self.propagator.unit.append((db.id, event))
 
     def _propagate_expiry(self, db: Database, key: bytes) -> None:
         """A key expired: its deletion is an event (db.c: propagateDeletion())."""
