@@ -157,6 +157,38 @@ class PutTests(SynchronousTestCase):
         self.assertEqual(fast.bisect_left(key // 2), plain.bisect_left(key // 2))
 
 
+class OrderedLookupTests(SynchronousTestCase):
+    def test_lookups_agree_with_sorting_the_live_ids(self) -> None:
+        """ids_after(), ids_between() and the edge ids read the node layout, deleted
+        entries included: after random appends, deletions and trims (several node
+        limits), they give what sorting the live ids gives."""
+        rnd = random.Random(11)
+        for max_entries, max_bytes in ((3, 0), (100, 4096), (0, 60)):
+            stream = Stream()
+            sid = make_id(5, 0)
+            for step in range(600):
+                roll = rnd.random()
+                if roll < 0.7 or not stream.entries:
+                    sid += rnd.choice((1, 2, 1 << 64))
+                    stream.append(sid, [b"f", b"%d" % step], max_entries, max_bytes)
+                elif roll < 0.95:
+                    stream.delete(rnd.choice(list(stream.entries)))
+                else:
+                    stream.trim(len(stream) - rnd.randint(0, 5), None, rnd.random() < 0.5, 0)
+                live = sorted(stream.entries)
+                self.assertEqual(list(stream.entries), live)  # insertion order is id order
+                self.assertEqual(stream.first_entry_id(), live[0] if live else None)
+                self.assertEqual(stream.last_entry_id(), live[-1] if live else None)
+                low = rnd.randint(make_id(5, 0), sid + 2)
+                high = rnd.randint(low - 3, sid + 3)
+                inside = [x for x in live if low <= x <= high]
+                self.assertEqual(list(stream.ids_between(low, high)), inside)
+                self.assertEqual(list(stream.ids_between(low, high, True)), inside[::-1])
+                count = rnd.randint(0, 4)
+                after = [x for x in live if x > low]
+                self.assertEqual(stream.ids_after(low, count), after[:count] if count else after)
+
+
 class NodeLayoutTests(SynchronousTestCase):
     def test_listpack_sizes(self) -> None:
         self.assertEqual(

@@ -113,17 +113,20 @@ def put(mapping: SortedDict, key: int, value: object) -> None:
 
     This reaches into sortedcontainers 2's internals (a SortedDict's `_list`, a
     SortedList's `_lists`, `_maxes`, `_len` and `_expand()`, which splits a sublist
-    grown too long and keeps the positional index); tests/test_streams.py checks the
+    grown too long and keeps the positional index, called only when there is one of
+    those to do); tests/test_streams.py checks the
     result with SortedDict._check().
     """
     keys = mapping._list
     maxes = keys._maxes
     if maxes and key > maxes[-1]:
         last = len(maxes) - 1
-        keys._lists[last].append(key)
+        sublist = keys._lists[last]
+        sublist.append(key)
         maxes[last] = key
         keys._len += 1
-        keys._expand(last)
+        if keys._index or len(sublist) > keys._load << 1:
+            keys._expand(last)  # split the sublist, or count it in the positional index
         dict.__setitem__(mapping, key, value)
     else:
         mapping[key] = value
@@ -339,7 +342,10 @@ class Stream:
         ids = nodes[index].ids
         position = bisect_right(ids, after)
         while True:
-            for sid in ids[position:] if position else ids:
+            end = len(ids)
+            while position < end:
+                sid = ids[position]
+                position += 1
                 if sid in entries:
                     found.append(sid)
                     if len(found) == count:
