@@ -117,7 +117,7 @@ class LayoutTests(SynchronousTestCase):
     def test_redis_payload_reproduced_byte_for_byte(self) -> None:
         stream = parse_payload(REDIS_PLAIN)
         self.assertEqual(list(stream.entries), [make_id(1, 1), make_id(1, 2), make_id(2, 0)])
-        self.assertEqual(stream.entries[make_id(1, 2)], [b"a", b"3", b"b", b"four"])
+        self.assertEqual(stream.entries[make_id(1, 2)], (b"a", b"3", b"b", b"four"))
         self.assertEqual(dump_payload(stream), REDIS_PLAIN)
 
     def test_nodes_split_by_entries_and_bytes(self) -> None:
@@ -184,7 +184,7 @@ class RoundTripTests(SynchronousTestCase):
         (node,) = stream.nodes
         self.assertEqual(node.ids, [make_id(1, 1), make_id(1, 2), make_id(2, 0)])
         self.assertEqual((node.live, node.deleted), (2, 1))
-        self.assertEqual(node.tombstones, {make_id(1, 2): [b"a", b"3", b"b", b"four"]})
+        self.assertEqual(node.tombstones, {make_id(1, 2): (b"a", b"3", b"b", b"four")})
         self.assertEqual(dump_payload(stream), REDIS_DELETED)
 
     def test_layout_survives_deletes_and_trims(self) -> None:

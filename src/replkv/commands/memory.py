@@ -40,6 +40,7 @@ from replkv.commands.args import LLONG_MAX, parse_int
 from replkv.commands.info import rss_bytes
 from replkv.commands.table import container, subcommand
 from replkv.keyspace.stream import Stream
+from replkv.keyspace.streamnodes import Fields
 from replkv.keyspace.zset import ZSet
 
 if TYPE_CHECKING:
@@ -102,9 +103,9 @@ def _zset_element_size(item: tuple[float, bytes]) -> int:
     return _sizeof(member) + _sizeof(score) + _sizeof(item) + POINTER
 
 
-def _stream_entry_size(item: tuple[int, list[bytes]]) -> int:
+def _stream_entry_size(item: tuple[int, Fields]) -> int:
     sid, flat = item
-    # The id (dict key and the sorted list's slot), its field/value list and strings.
+    # The id (dict key and its node's id list slot), its field/value tuple and strings.
     return _sizeof(sid) + POINTER + _sizeof(flat) + sum(_sizeof(part) for part in flat)
 
 

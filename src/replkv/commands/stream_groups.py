@@ -200,10 +200,10 @@ def setid_event(key: bytes, group_name: bytes, group: ConsumerGroup) -> list[byt
 
 
 def _new_consumer(
-    client: Client, db: Database, key: bytes, group: ConsumerGroup, name: bytes
+    client: Client, db: Database, key: bytes, group: ConsumerGroup, name: bytes, now: int
 ) -> Consumer:
     """streamCreateConsumer() with its `xgroup-createconsumer` notification."""
-    consumer = groups.create_consumer(group, name, db.keyspace.now_ms())
+    consumer = groups.create_consumer(group, name, now)
     notify(client.server, NOTIFY_STREAM, b"xgroup-createconsumer", key, db.id)
     return consumer
 
@@ -214,7 +214,7 @@ def _claiming_consumer(
     """streamLookupConsumer(SLC_DEFAULT) or streamCreateConsumer(): seen now."""
     consumer = group.consumers.get(name)
     if consumer is None:
-        return _new_consumer(client, client.db, key, group, name)
+        return _new_consumer(client, client.db, key, group, name, now)
     consumer.seen_time = now
     return consumer
 
@@ -296,7 +296,7 @@ def xgroup_command(client: Client, argv: list[bytes]) -> bytes:
         assert group is not None
         if argv[4] in group.consumers:
             return reply.ZERO
-        _new_consumer(client, db, key, group, argv[4])
+        _new_consumer(client, db, key, group, argv[4], db.keyspace.now_ms())
         server.propagate(db, argv)
         return reply.ONE
     if opt == b"delconsumer" and argc == 5:
@@ -346,11 +346,12 @@ def deliver_new(
     after: int,
     count: int,
     noack: bool,
+    now: int,
 ) -> bytes:
     """streamReplyWithRange() with a group: entries after `after`, up to count (0: all),
-    each made pending for consumer (unless noack) and propagated as XCLAIM."""
+    each made pending for consumer (unless noack), delivered at `now`, and propagated
+    as XCLAIM."""
     server = client.server
-    now = db.keyspace.now_ms()
     parts: list[bytes] = []
     propagate_last_id = False
     group_name = group.name
@@ -371,12 +372,10 @@ def deliver_new(
     return b"*%d\r\n%b" % (len(parts), b"".join(parts))
 
 
-def deliver_history(
-    db: Database, stream: Stream, consumer: Consumer, after: int, count: int
-) -> bytes:
+def deliver_history(stream: Stream, consumer: Consumer, after: int, count: int, now: int) -> bytes:
     """streamReplyWithRangeFromConsumerPEL(): the consumer's own pending entries after
-    `after`; a deleted entry comes back with a null field list. Not propagated."""
-    now = db.keyspace.now_ms()
+    `after`, delivered again at `now`; a deleted entry comes back with a null field
+    list. Not propagated."""
     start = after + 1 if after < MAX_ID else MAX_ID
     parts: list[bytes] = []
     for sid in consumer.pel.irange(minimum=start):
@@ -421,6 +420,7 @@ def xreadgroup(client: Client, argv: list[bytes]) -> bytes | None:
             continue
         ids.append(parse_strict_id(id_arg))
     db = client.db
+    now = db.keyspace.now_ms()
     parts: list[bytes] = []
     for key, gt, pair in zip(keys, ids, found, strict=True):
         stream_now = get_stream(client, key)
@@ -429,14 +429,15 @@ def xreadgroup(client: Client, argv: list[bytes]) -> bytes | None:
         stream, group = pair
         history = gt != MAX_ID
         if not history:
-            if not stream.entries or groups.last_valid_id(stream) <= group.last_id:
+            last = stream.last_entry_id()
+            if last is None or last <= group.last_id:
                 continue
             gt = group.last_id
-        consumer = _reading_consumer(client, db, key, group, consumer_name, noack)
+        consumer = _reading_consumer(client, db, key, group, consumer_name, noack, now)
         if history:
-            entries = deliver_history(db, stream, consumer, gt, count)
+            entries = deliver_history(stream, consumer, gt, count, now)
         else:
-            entries = deliver_new(client, db, key, stream, group, consumer, gt, count, noack)
+            entries = deliver_new(client, db, key, stream, group, consumer, gt, count, noack, now)
         parts.append(keyed(key, entries, client.resp))
     if parts:
         return streams_reply(parts, client.resp)
@@ -485,16 +486,22 @@ KEYS_PROCS["xreadgroup"] = xread_key_positions
 
 
 def _reading_consumer(
-    client: Client, db: Database, key: bytes, group: ConsumerGroup, name: bytes, noack: bool
+    client: Client,
+    db: Database,
+    key: bytes,
+    group: ConsumerGroup,
+    name: bytes,
+    noack: bool,
+    now: int,
 ) -> Consumer:
     """XREADGROUP's consumer, created (and, with NOACK, propagated) if new; seen now."""
     consumer = group.consumers.get(name)
     if consumer is None:
-        consumer = _new_consumer(client, db, key, group, name)
+        consumer = _new_consumer(client, db, key, group, name, now)
         if noack:
             client.server.propagate(db, [b"XGROUP", b"CREATECONSUMER", key, group.name, name])
         return consumer
-    consumer.seen_time = db.keyspace.now_ms()
+    consumer.seen_time = now
     return consumer
 
 
@@ -511,9 +518,11 @@ def _serve_blocked(request: ReadGroupRequest) -> ServeCallback:
             return GROUP_GONE
         if stream.last_id <= group.last_id:
             return None
-        consumer = _reading_consumer(client, db, key, group, request.consumer_name, request.noack)
+        now = db.keyspace.now_ms()
+        noack = request.noack
+        consumer = _reading_consumer(client, db, key, group, request.consumer_name, noack, now)
         entries = deliver_new(
-            client, db, key, stream, group, consumer, group.last_id, request.count, request.noack
+            client, db, key, stream, group, consumer, group.last_id, request.count, noack, now
         )
         if client.resp == 2:
             return b"*1\r\n*2\r\n" + reply.bulk(key) + entries

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from replkv import errors
 from replkv.errors import CommandError
 from replkv.keyspace.stream import UINT64_MAX, Stream, parse_id
+from replkv.keyspace.streamnodes import Fields
 
 if TYPE_CHECKING:
     from replkv.client import Client
@@ -53,12 +54,12 @@ def id_reply(sid: int) -> bytes:
     return _bulk(b"%d-%d" % (sid >> 64, sid & UINT64_MAX))
 
 
-def entry_reply(sid: int, fields: list[bytes] | None) -> bytes:
+def entry_reply(sid: int, fields: Fields | None) -> bytes:
     """One entry: [id, [field, value, ...]]; a null field list for a deleted id (XCLAIM)."""
     return entry_reply_with_text(b"%d-%d" % (sid >> 64, sid & UINT64_MAX), fields)
 
 
-def entry_reply_with_text(idtext: bytes, fields: list[bytes] | None) -> bytes:
+def entry_reply_with_text(idtext: bytes, fields: Fields | None) -> bytes:
     """entry_reply() for an id already written as text."""
     if fields is None:
         return b"*2\r\n%b*-1\r\n" % _bulk(idtext)
@@ -71,7 +72,7 @@ def entry_reply_with_text(idtext: bytes, fields: list[bytes] | None) -> bytes:
     return b"*2\r\n%b*%d\r\n%b" % (_bulk(idtext), len(fields), body)
 
 
-def entries_reply(items: Iterable[tuple[int, list[bytes]]]) -> bytes:
+def entries_reply(items: Iterable[tuple[int, Fields]]) -> bytes:
     """An array of entries, as XRANGE and XREAD answer them."""
     parts = [entry_reply(sid, fields) for sid, fields in items]
     return b"*%d\r\n%b" % (len(parts), b"".join(parts))

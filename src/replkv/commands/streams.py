@@ -37,7 +37,7 @@ from replkv.commands.table import command
 from replkv.errors import CommandError
 from replkv.keyspace.database import Database
 from replkv.keyspace.stream import MAX_ID, UINT64_MAX, Stream, format_id, parse_id
-from replkv.keyspace.streamnodes import LISTPACK_MAX_SIZE
+from replkv.keyspace.streamnodes import LISTPACK_MAX_SIZE, Fields
 from replkv.notify import NOTIFY_STREAM, notify
 
 MAXLEN_AND_MINID = errors.err(
@@ -234,8 +234,13 @@ def xadd(client: Client, argv: list[bytes]) -> bytes:
     if last == MAX_ID:
         return ID_EXHAUSTED
     ms = db.keyspace.now_ms()
-    sid = ms << 64 if ms > last >> 64 else last + 1
-    fields = argv[3:]
+    if ms > last >> 64:
+        sid = ms << 64
+        idtext = b"%d-0" % ms
+    else:
+        sid = last + 1
+        idtext = b"%d-%d" % (sid >> 64, sid & UINT64_MAX)
+    fields = (argv[3], argv[4]) if count == 5 else tuple(argv[3:])
     if count > 5 or len(argv[3]) + len(argv[4]) > LISTPACK_MAX_SIZE:
         total = 0
         for part in fields:
@@ -244,7 +249,6 @@ def xadd(client: Client, argv: list[bytes]) -> bytes:
             return TOO_LARGE
     config = client.server.config
     stream.append(sid, fields, config.stream_node_max_entries, config.stream_node_max_bytes)
-    idtext = b"%d-%d" % (sid >> 64, sid & UINT64_MAX)
     db.modified(key)
     server = client.server
     notify(server, NOTIFY_STREAM, b"xadd", key, db.id)
@@ -293,7 +297,7 @@ def _xadd(client: Client, argv: list[bytes], args: TrimArgs) -> bytes:
         sid = args.id
         if sid <= last:
             return ID_TOO_SMALL
-    fields = argv[fieldpos:]
+    fields = tuple(argv[fieldpos:])
     total = 0
     for part in fields:
         total += len(part)
@@ -438,7 +442,7 @@ def _interval_id(arg: bytes, missing_seq: int) -> tuple[int, bool]:
 
 def range_items(
     stream: Stream, start: int, end: int, count: int, rev: bool
-) -> list[tuple[int, list[bytes]]]:
+) -> list[tuple[int, Fields]]:
     """The entries from start to end (inclusive), at most count (0: all)."""
     entries = stream.entries
     found = []

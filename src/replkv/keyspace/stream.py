@@ -22,7 +22,7 @@ from sortedcontainers import SortedDict
 
 from replkv.integers import string_to_ll
 from replkv.keyspace import digest, streamnodes, values
-from replkv.keyspace.streamnodes import DEFAULT_LIMITS, StreamNode
+from replkv.keyspace.streamnodes import DEFAULT_LIMITS, Fields, StreamNode
 
 UINT64_MAX = (1 << 64) - 1
 MIN_ID = 0
@@ -187,8 +187,8 @@ class Stream:
     )
 
     def __init__(self) -> None:
-        # id -> [field, value, field, value, ...], in id order (see the module's text)
-        self.entries: dict[int, list[bytes]] = {}
+        # id -> (field, value, field, value, ...), in id order (see the module's text)
+        self.entries: dict[int, Fields] = {}
         self.last_id = MIN_ID
         self.first_id = MIN_ID
         self.max_deleted_id = MIN_ID
@@ -221,7 +221,7 @@ class Stream:
     def copy(self) -> Stream:
         """streamDup(): entries, groups, their PELs and consumers, for COPY."""
         twin = Stream()
-        twin.entries = {sid: list(fields) for sid, fields in self.entries.items()}
+        twin.entries = dict(self.entries)  # the field tuples are immutable: shared
         twin.last_id = self.last_id
         twin.first_id = self.first_id
         twin.max_deleted_id = self.max_deleted_id
@@ -248,11 +248,11 @@ class Stream:
         the given stream-node-max-entries and stream-node-max-bytes."""
         if self.nodes or not self.entries:
             return
-        self.entries = dict(sorted(self.entries.items()))
+        self.entries = {sid: tuple(fields) for sid, fields in sorted(self.entries.items())}
         for sid, fields in self.entries.items():
             streamnodes.append_to_nodes(self, sid, fields, max_entries, max_bytes)
 
-    def append(self, sid: int, fields: list[bytes], max_entries: int, max_bytes: int) -> None:
+    def append(self, sid: int, fields: Fields, max_entries: int, max_bytes: int) -> None:
         """streamAppendItem() once the id is known to be valid: add the entry, place it
         in the node layout, keep the 7.0 bookkeeping."""
         if not self.nodes and self.entries:

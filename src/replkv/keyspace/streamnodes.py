@@ -24,6 +24,11 @@ from replkv.integers import string_to_ll
 if TYPE_CHECKING:
     from replkv.keyspace.stream import Stream
 
+# An entry's fields and values, flat: (field, value, field, value, ...). A tuple of
+# bytes, which the cyclic garbage collector stops tracking, where a list would be
+# visited by every full collection, once per entry of every stream.
+Fields = tuple[bytes, ...]
+
 # The defaults of stream-node-max-entries and stream-node-max-bytes, used when a
 # stream built entry by entry without its layout needs one outside a command.
 DEFAULT_LIMITS = (100, 4096)
@@ -89,7 +94,7 @@ class StreamNode:
 
     __slots__ = ("master_id", "master_fields", "ids", "live", "deleted", "size", "tombstones")
 
-    def __init__(self, master_id: int, master_fields: list[bytes]) -> None:
+    def __init__(self, master_id: int, master_fields: Fields) -> None:
         self.master_id = master_id
         self.master_fields = master_fields
         self.ids: list[int] = []
@@ -100,13 +105,13 @@ class StreamNode:
             size += element_size(field)
         self.size = size
         # Deleted entries' fields: their bytes stay in the listpack (DUMP writes them).
-        self.tombstones: dict[int, list[bytes]] | None = None
+        self.tombstones: dict[int, Fields] | None = None
 
     def lp_bytes(self) -> int:
         """lpBytes() of the node's listpack."""
         return self.size + int_size(self.live) + int_size(self.deleted)
 
-    def entry_size(self, sid: int, fields: list[bytes]) -> int:
+    def entry_size(self, sid: int, fields: Fields) -> int:
         """Bytes one entry takes in this node."""
         master = self.master_id
         ms = (sid >> 64) - (master >> 64)
@@ -127,13 +132,13 @@ class StreamNode:
             size += element_size(part)
         return size + int_size(2 * numfields + 4)
 
-    def bury(self, sid: int, fields: list[bytes]) -> None:
+    def bury(self, sid: int, fields: Fields) -> None:
         """Keep a deleted entry's fields: the listpack still holds them."""
         if self.tombstones is None:
             self.tombstones = {}
         self.tombstones[sid] = fields
 
-    def flags(self, sid: int, fields: list[bytes]) -> int:
+    def flags(self, sid: int, fields: Fields) -> int:
         """The entry's flags field as the listpack holds it."""
         flags = _FLAG_SAMEFIELDS if fields[0::2] == self.master_fields else 0
         if self.tombstones is not None and sid in self.tombstones:
@@ -153,7 +158,7 @@ class StreamNode:
 
 
 def append_to_nodes(
-    stream: Stream, sid: int, fields: list[bytes], max_entries: int, max_bytes: int
+    stream: Stream, sid: int, fields: Fields, max_entries: int, max_bytes: int
 ) -> None:
     """streamAppendItem()'s choice of node, and the node's new size."""
     nodes = stream.nodes
@@ -204,8 +209,8 @@ def append_to_nodes(
 def restore_node(
     stream: Stream,
     master_id: int,
-    master_fields: list[bytes],
-    items: list[tuple[int, list[bytes], bool]],
+    master_fields: Fields,
+    items: list[tuple[int, Fields, bool]],
 ) -> StreamNode:
     """Append a node read from a snapshot: (id, fields, deleted) in listpack order.
     Live entries also go into stream.entries; the caller sets the stream's ids."""

@@ -19,6 +19,7 @@ out of order or outside their node): each is an RdbError, which RESTORE answers 
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from replkv.integers import string_to_ll
@@ -32,7 +33,7 @@ from replkv.keyspace.stream import (
     Stream,
     make_id,
 )
-from replkv.keyspace.streamnodes import StreamNode, restore_node
+from replkv.keyspace.streamnodes import Fields, StreamNode, restore_node
 from replkv.rdb import containers
 from replkv.rdb.containers import lp_entry, lp_int_entry
 from replkv.rdb.format import TYPE_STREAM_LISTPACKS_2, RdbError, encode_length, encode_string
@@ -166,10 +167,10 @@ def _integer(elements: list[bytes], at: int, base: int) -> int:
     return value
 
 
-_Item = tuple[int, list[bytes], bool]  # (id, fields, deleted), as restore_node() takes them
+_Item = tuple[int, Fields, bool]  # (id, fields, deleted), as restore_node() takes them
 
 
-def _read_node(master_id: int, blob: bytes, base: int) -> tuple[list[bytes], list[_Item]]:
+def _read_node(master_id: int, blob: bytes, base: int) -> tuple[Fields, list[_Item]]:
     """One node's master fields and entries, deleted ones included, in listpack order
     (the checks of streamValidateListpackIntegrity())."""
     elements = containers.parse_listpack(blob, base)
@@ -181,7 +182,7 @@ def _read_node(master_id: int, blob: bytes, base: int) -> tuple[list[bytes], lis
     if count < 0 or deleted < 0 or master_count < 0:
         raise RdbError("Stream listpack integrity check failed: negative count", base)
     pos = 3 + master_count
-    master_fields = elements[3:pos]
+    master_fields = tuple(elements[3:pos])
     if _integer(elements, pos, base) != 0:
         raise RdbError("Stream listpack integrity check failed: no master terminator", base)
     pos += 1
@@ -199,13 +200,13 @@ def _read_node(master_id: int, blob: bytes, base: int) -> tuple[list[bytes], lis
             fields = master_count
             values = elements[pos : pos + fields]
             pos += fields
-            flat = [part for pair in zip(master_fields, values, strict=False) for part in pair]
+            flat = tuple(chain.from_iterable(zip(master_fields, values, strict=False)))
             expected = fields + 3
         else:
             fields = _integer(elements, pos, base)
             if fields < 0:
                 raise RdbError("Stream listpack integrity check failed: negative count", base)
-            flat = elements[pos + 1 : pos + 1 + 2 * fields]
+            flat = tuple(elements[pos + 1 : pos + 1 + 2 * fields])
             pos += 1 + 2 * fields
             expected = 2 * fields + 4
         if pos >= total or len(flat) != 2 * fields:
@@ -297,7 +298,7 @@ def read_stream(p: Parser, rdb_type: int, limits: Limits) -> Stream:
     """RDB_TYPE_STREAM_LISTPACKS(_2): the stream at p (an empty stream is a value)."""
     start = p.pos
     stream = Stream()
-    nodes: dict[int, tuple[list[bytes], list[_Item]]] = {}
+    nodes: dict[int, tuple[Fields, list[_Item]]] = {}
     for _ in range(p.length()):
         at = p.pos
         key = p.string()
