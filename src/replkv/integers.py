@@ -12,6 +12,8 @@ ULLONG_MAX = 2**64 - 1
 
 def string_to_ll(text: bytes | bytearray) -> int | None:
     """util.c: string2ll(): a 64-bit integer in its one canonical spelling, else None."""
+    if text.isdigit() and len(text) < 19 and (text[0] != 48 or len(text) == 1):
+        return int(text)  # the common case: ASCII digits, no leading zero, in range
     if not text or len(text) > 20:
         return None
     try:

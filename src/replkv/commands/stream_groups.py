@@ -343,12 +343,11 @@ def deliver_new(
     stream: Stream,
     group: ConsumerGroup,
     consumer: Consumer,
-    after: int,
-    count: int,
+    ids: list[int],
     noack: bool,
     now: int,
 ) -> bytes:
-    """streamReplyWithRange() with a group: entries after `after`, up to count (0: all),
+    """streamReplyWithRange() with a group: the entries `ids` (from Stream.ids_after()),
     each made pending for consumer (unless noack), delivered at `now`, and propagated
     as XCLAIM."""
     server = client.server
@@ -356,7 +355,7 @@ def deliver_new(
     propagate_last_id = False
     group_name = group.name
     entries = stream.entries
-    for sid in stream.ids_after(after, count):
+    for sid in ids:
         idtext = b"%d-%d" % (sid >> 64, sid & UINT64_MAX)
         if sid > group.last_id:
             groups.advance_group(stream, group, sid)
@@ -402,9 +401,10 @@ def xreadgroup(client: Client, argv: list[bytes]) -> bytes | None:
     noack = options.noack
     count = options.count
     keys = options.keys
-    ids: list[int] = []
-    found: list[tuple[Stream, ConsumerGroup] | None] = []
-    for key, id_arg in zip(keys, options.ids, strict=True):
+    # Every stream, group and id is checked before any is served; `>` is read as MAX_ID.
+    targets: list[tuple[bytes, Stream, ConsumerGroup, int]] = []
+    # parse_read_options() made keys and ids the same length.
+    for key, id_arg in zip(keys, options.ids, strict=False):
         stream = get_stream(client, key)
         group = stream.groups.get(group_name) if stream is not None else None
         if stream is None or group is None:
@@ -412,35 +412,31 @@ def xreadgroup(client: Client, argv: list[bytes]) -> bytes | None:
                 b"-NOGROUP No such key '%b' or consumer group '%b' in XREADGROUP with GROUP "
                 b"option" % (_c_string(key), _c_string(group_name))
             )
-        found.append((stream, group))
-        if id_arg == b"$":
-            return DOLLAR_IN_GROUP
         if id_arg == b">":
-            ids.append(MAX_ID)
-            continue
-        ids.append(parse_strict_id(id_arg))
+            targets.append((key, stream, group, MAX_ID))
+        elif id_arg == b"$":
+            return DOLLAR_IN_GROUP
+        else:
+            targets.append((key, stream, group, parse_strict_id(id_arg)))
     db = client.db
     now = db.keyspace.now_ms()
+    resp = client.resp
     parts: list[bytes] = []
-    for key, gt, pair in zip(keys, ids, found, strict=True):
-        stream_now = get_stream(client, key)
-        if stream_now is None or pair is None:
+    for key, stream, group, gt in targets:
+        if get_stream(client, key) is None:  # looked up again, as Redis does (stats)
             continue
-        stream, group = pair
-        history = gt != MAX_ID
-        if not history:
-            last = stream.last_entry_id()
-            if last is None or last <= group.last_id:
-                continue
-            gt = group.last_id
-        consumer = _reading_consumer(client, db, key, group, consumer_name, noack, now)
-        if history:
-            entries = deliver_history(stream, consumer, gt, count, now)
+        if gt == MAX_ID:
+            ids = stream.ids_after(group.last_id, count)
+            if not ids:
+                continue  # nothing the group was not given: no consumer is made
+            consumer = _reading_consumer(client, db, key, group, consumer_name, noack, now)
+            entries = deliver_new(client, db, key, stream, group, consumer, ids, noack, now)
         else:
-            entries = deliver_new(client, db, key, stream, group, consumer, gt, count, noack, now)
-        parts.append(keyed(key, entries, client.resp))
+            consumer = _reading_consumer(client, db, key, group, consumer_name, noack, now)
+            entries = deliver_history(stream, consumer, gt, count, now)
+        parts.append(keyed(key, entries, resp))
     if parts:
-        return streams_reply(parts, client.resp)
+        return streams_reply(parts, resp)
     timeout = options.timeout
     if timeout != -1:
         if not may_block(client):
@@ -521,9 +517,8 @@ def _serve_blocked(request: ReadGroupRequest) -> ServeCallback:
         now = db.keyspace.now_ms()
         noack = request.noack
         consumer = _reading_consumer(client, db, key, group, request.consumer_name, noack, now)
-        entries = deliver_new(
-            client, db, key, stream, group, consumer, group.last_id, request.count, noack, now
-        )
+        ids = stream.ids_after(group.last_id, request.count)
+        entries = deliver_new(client, db, key, stream, group, consumer, ids, noack, now)
         if client.resp == 2:
             return b"*1\r\n*2\r\n" + reply.bulk(key) + entries
         return b"%1\r\n" + reply.bulk(key) + entries

@@ -59,6 +59,14 @@ class ReadOptions:
         self.noack = False
 
 
+# The options as clients usually spell them, mapped to the spelling the loop compares.
+_OPTION_NAMES = {
+    spelling: name.lower()
+    for name in (b"BLOCK", b"COUNT", b"STREAMS", b"GROUP", b"NOACK")
+    for spelling in (name, name.lower())
+}
+
+
 def parse_read_options(client: Client, argv: list[bytes], xreadgroup: bool) -> ReadOptions:
     """xreadCommand()'s option loop, its errors in Redis's order (CommandError)."""
     options = ReadOptions()
@@ -67,7 +75,7 @@ def parse_read_options(client: Client, argv: list[bytes], xreadgroup: bool) -> R
     i = 1
     while i < argc:
         more = argc - i - 1
-        option = argv[i].lower()
+        option = _OPTION_NAMES.get(argv[i]) or argv[i].lower()
         if option == b"block" and more:
             if client.kind == "lua":
                 raise CommandError(

@@ -78,7 +78,9 @@ def group_lag(stream: Stream, group: ConsumerGroup) -> int | None:
 
 def advance_group(stream: Stream, group: ConsumerGroup, sid: int) -> None:
     """streamReplyWithRange(): the group delivered sid, past its last id: count it."""
-    if group.entries_read != ENTRIES_READ_INVALID and not range_has_tombstones(stream, sid):
+    if group.entries_read != ENTRIES_READ_INVALID and (
+        stream.max_deleted_id == MIN_ID or not range_has_tombstones(stream, sid)
+    ):
         group.entries_read += 1
     elif stream.entries_added:
         group.entries_read = estimate_distance(stream, sid)
