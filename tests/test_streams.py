@@ -170,7 +170,8 @@ class OrderedLookupTests(SynchronousTestCase):
                 roll = rnd.random()
                 if roll < 0.7 or not stream.entries:
                     sid += rnd.choice((1, 2, 1 << 64))
-                    stream.append(sid, [b"f", b"%d" % step], max_entries, max_bytes)
+                    value = rnd.choice((b"%d" % step, b"v" * rnd.randint(0, 70)))
+                    stream.append(sid, (b"f", value), max_entries, max_bytes)
                 elif roll < 0.95:
                     stream.delete(rnd.choice(list(stream.entries)))
                 else:
@@ -190,6 +191,32 @@ class OrderedLookupTests(SynchronousTestCase):
 
 
 class NodeLayoutTests(SynchronousTestCase):
+    def test_batched_placement_makes_the_layout_of_one_by_one(self) -> None:
+        """Appended entries wait for their node (Stream.placed) and are placed in a
+        batch: the layout equals placing each at once, also when the node limits
+        change between appends (each entry keeps the limits it was appended under)."""
+        rnd = random.Random(5)
+        batched, eager = Stream(), Stream()
+        sid = make_id(9, 0)
+        limits = (100, 4096)
+        for step in range(3000):
+            if rnd.random() < 0.01:
+                limits = rnd.choice(((3, 0), (100, 4096), (0, 60), (5, 100)))
+            sid += rnd.choice((1, 3, 1 << 64, 200))
+            fields = rnd.choice(((b"f", b"%d" % step), (b"f", b"v" * 70), (b"g", b"x", b"h", b"y")))
+            batched.append(sid, fields, *limits)
+            eager.append(sid, fields, *limits)
+            eager.lay_out()
+            if rnd.random() < 0.002:
+                batched.lay_out()
+        batched.lay_out()
+        self.assertEqual(batched.placed, len(batched.entries))
+        self.assertEqual(sum(node.live for node in batched.nodes), batched.placed)
+        self.assertEqual(
+            [(n.ids, n.size, n.live, n.master_fields) for n in batched.nodes],
+            [(n.ids, n.size, n.live, n.master_fields) for n in eager.nodes],
+        )
+
     def test_listpack_sizes(self) -> None:
         self.assertEqual(
             [int_size(n) for n in (0, 127, 128, -1, 4095, -4097, 32768, 1 << 40)],
@@ -204,20 +231,21 @@ class NodeLayoutTests(SynchronousTestCase):
     def test_nodes_fill_by_entries_and_bytes(self) -> None:
         stream = Stream()
         for j in range(1, 8):
-            stream.append(make_id(j, 0), [b"f", b"v"], 3, 4096)
-        self.assertEqual(stream.node_count(), 3)
+            stream.append(make_id(j, 0), (b"f", b"v"), 3, 4096)
+        self.assertEqual(stream.node_count(), 3)  # node_count() places the waiting entries
         self.assertEqual([node.live for node in stream.nodes], [3, 3, 1])
         big = Stream()
         for j in range(1, 5):
-            big.append(make_id(j, 0), [b"f", b"v" * 50], 0, 120)
+            big.append(make_id(j, 0), (b"f", b"v" * 50), 0, 120)
         # 7 + 2+2+3+2 + entry 57: 73 bytes; adding 51 raw bytes reaches 120 → new node.
+        big.lay_out()
         self.assertEqual([node.live for node in big.nodes], [1, 1, 1, 1])
         self.assertEqual(big.nodes[0].lp_bytes(), 7 + 2 + 2 + 2 + 3 + 2 + (2 + 2 + 2 + 52 + 2))
 
     def test_deleting_the_last_live_entry_drops_its_node(self) -> None:
         stream = Stream()
         for j in range(1, 5):
-            stream.append(make_id(j, 0), [b"f", b"v"], 2, 4096)
+            stream.append(make_id(j, 0), (b"f", b"v"), 2, 4096)
         self.assertTrue(stream.delete(make_id(1, 0)))
         self.assertEqual(stream.node_count(), 2)
         self.assertTrue(stream.delete(make_id(2, 0)))
@@ -235,8 +263,8 @@ class NodeLayoutTests(SynchronousTestCase):
         restore_node(
             restored,
             make_id(1, 0),
-            [b"f"],
-            [(make_id(1, 0), [b"f", b"v"], True), (make_id(2, 0), [b"f", b"w"], False)],
+            (b"f",),
+            [(make_id(1, 0), (b"f", b"v"), True), (make_id(2, 0), (b"f", b"w"), False)],
         )
         self.assertEqual(list(restored.entries), [make_id(2, 0)])
         self.assertEqual(restored.nodes[0].deleted, 1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
+from itertools import islice
 
 from sortedcontainers import SortedDict
 
@@ -29,6 +30,8 @@ MIN_ID = 0
 MAX_ID = (UINT64_MAX << 64) | UINT64_MAX
 # streamCG.entries_read when it cannot be known (SCG_INVALID_ENTRIES_READ).
 ENTRIES_READ_INVALID = -1
+# At most this many appended entries wait for their node (Stream.placed).
+PLACE_BATCH = 1024
 _ID_MAX_LENGTH = 127  # streamGenericParseIDOrReply()'s 128-byte buffer
 _SPACES = b" \t\n\v\f\r"
 
@@ -184,6 +187,8 @@ class Stream:
         "groups",
         "nodes",
         "node_keys",
+        "placed",
+        "batch_limits",
     )
 
     def __init__(self) -> None:
@@ -198,6 +203,13 @@ class Stream:
         # id order, and their master ids for bisection.
         self.nodes: list[StreamNode] = []
         self.node_keys: list[int] = []
+        # How many live entries the nodes hold. The entries past them, the newest, are
+        # placed in a batch (place()) when the layout is read or PLACE_BATCH of them
+        # wait: an XADD costs less, and a burst of appends places in one tight loop.
+        self.placed = 0
+        # The (stream-node-max-entries, stream-node-max-bytes) those waiting entries
+        # were appended under; None when they came without append() (tests).
+        self.batch_limits: tuple[int, int] | None = None
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -209,6 +221,8 @@ class Stream:
         consumer nor its delivery counts), so a replica's groups may differ."""
         if type(other) is not Stream:
             return NotImplemented
+        self.lay_out()
+        other.lay_out()
         return (
             self.entries == other.entries
             and (self.last_id, self.first_id, self.max_deleted_id, self.entries_added)
@@ -220,6 +234,7 @@ class Stream:
 
     def copy(self) -> Stream:
         """streamDup(): entries, groups, their PELs and consumers, for COPY."""
+        self.lay_out()
         twin = Stream()
         twin.entries = dict(self.entries)  # the field tuples are immutable: shared
         twin.last_id = self.last_id
@@ -238,27 +253,51 @@ class Stream:
             twin.groups[name] = copy
         twin.nodes = [node.copy() for node in self.nodes]
         twin.node_keys = list(self.node_keys)
+        twin.placed = self.placed
         return twin
 
     # -- the entry side: appends, deletions, trimming over the node layout -----------
 
     def ensure_layout(self, max_entries: int, max_bytes: int) -> None:
-        """Build the node layout from the entries when a stream was made without it
-        (one built entry by entry): as Redis would after appending them in order, with
-        the given stream-node-max-entries and stream-node-max-bytes."""
-        if self.nodes or not self.entries:
+        """Place the entries no node holds yet: as Redis would have placed them when
+        they were appended, under the stream-node-max-entries and -bytes of their
+        append(), or the ones given for entries put in the dict directly (a stream
+        built entry by entry)."""
+        waiting = len(self.entries) - self.placed
+        if not waiting:
             return
-        self.entries = {sid: tuple(fields) for sid, fields in sorted(self.entries.items())}
-        for sid, fields in self.entries.items():
-            streamnodes.append_to_nodes(self, sid, fields, max_entries, max_bytes)
+        limits = self.batch_limits
+        self.batch_limits = None
+        entries = self.entries
+        if limits is not None:
+            max_entries, max_bytes = limits
+        elif not self.nodes:
+            # Entries put in the dict directly (a stream built entry by entry): fields
+            # made tuples, the dict refilled in id order, in place (callers hold it).
+            items = sorted(entries.items())
+            entries.clear()
+            entries.update((sid, tuple(fields)) for sid, fields in items)
+        ids = list(islice(reversed(entries), waiting))
+        ids.reverse()
+        streamnodes.place_entries(self, ids, max_entries, max_bytes)
+        self.placed += waiting
+
+    def lay_out(self) -> None:
+        """Bring the node layout up to date (the default limits for entries put in the
+        dict directly)."""
+        if len(self.entries) != self.placed:
+            self.ensure_layout(*DEFAULT_LIMITS)
 
     def append(self, sid: int, fields: Fields, max_entries: int, max_bytes: int) -> None:
-        """streamAppendItem() once the id is known to be valid: add the entry, place it
-        in the node layout, keep the 7.0 bookkeeping."""
-        if not self.nodes and self.entries:
-            self.ensure_layout(max_entries, max_bytes)
-        streamnodes.append_to_nodes(self, sid, fields, max_entries, max_bytes)
+        """streamAppendItem() once the id is known to be valid: add the entry (its node
+        follows in a batch: see `placed`), keep the 7.0 bookkeeping."""
         entries = self.entries
+        waiting = len(entries) - self.placed
+        if waiting and (waiting >= PLACE_BATCH or self.batch_limits != (max_entries, max_bytes)):
+            self.ensure_layout(max_entries, max_bytes)
+            waiting = 0
+        if not waiting:
+            self.batch_limits = (max_entries, max_bytes)
         entries[sid] = fields
         self.last_id = sid
         self.entries_added += 1
@@ -270,8 +309,9 @@ class Stream:
         live entries goes away). True if it existed."""
         if sid not in self.entries:
             return False
-        self._lay_out()
+        self.lay_out()
         fields = self.entries.pop(sid)
+        self.placed -= 1
         index = bisect_right(self.node_keys, sid) - 1
         node = self.nodes[index]
         if node.live == 1:
@@ -286,15 +326,16 @@ class Stream:
     def trim(self, maxlen: int, minid: int | None, approx: bool, limit: int) -> int:
         """streamTrim(): by length (minid None) or by minimum id; whole nodes only when
         approx, at most `limit` entries (0: no limit). Returns how many were removed."""
-        self._lay_out()
+        self.lay_out()
         removed = streamnodes.trim_nodes(self, maxlen, minid, approx, limit)
+        self.placed -= removed
         first = self.first_entry_id()
         self.first_id = MIN_ID if first is None else first
         return removed
 
     def first_node_id(self) -> int | None:
         """streamGetEdgeID(first, with tombstones): the first id any node holds."""
-        self._lay_out()
+        self.lay_out()
         for node in self.nodes:
             if node.ids:
                 return node.ids[0]
@@ -305,7 +346,7 @@ class Stream:
         entries = self.entries
         if not entries:
             return None
-        self._lay_out()
+        self.lay_out()
         for node in self.nodes:  # the first node holds a live entry: it ends there
             for sid in node.ids:
                 if sid in entries:
@@ -320,7 +361,7 @@ class Stream:
         last = self.last_id
         if last in entries:  # no id is above last_id: nothing deleted at the tail
             return last
-        self._lay_out()
+        self.lay_out()
         for node in reversed(self.nodes):
             for sid in reversed(node.ids):
                 if sid in entries:
@@ -333,7 +374,7 @@ class Stream:
         entries = self.entries
         if not entries or after >= self.last_id:
             return []
-        self._lay_out()
+        self.lay_out()
         nodes = self.nodes
         index = bisect_right(self.node_keys, after) - 1
         if index < 0:
@@ -361,7 +402,7 @@ class Stream:
         entries = self.entries
         if start > end or not entries:
             return
-        self._lay_out()
+        self.lay_out()
         nodes = self.nodes
         keys = self.node_keys
         if not reverse:
@@ -397,19 +438,13 @@ class Stream:
                 if sid in entries:
                     yield sid
 
-    def _lay_out(self) -> None:
-        """The ordered lookups read the node layout: build it for a stream that was
-        made without one."""
-        if not self.nodes and self.entries:
-            self.ensure_layout(*DEFAULT_LIMITS)
-
     def node_count(self) -> int:
         """How many listpack nodes the radix tree holds (XINFO's radix-tree-keys)."""
         return len(self.node_ids())
 
     def node_ids(self) -> list[int]:
         """The radix tree's keys: each node's master id, in order."""
-        self._lay_out()
+        self.lay_out()
         return self.node_keys
 
 

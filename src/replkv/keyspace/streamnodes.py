@@ -157,53 +157,62 @@ class StreamNode:
         return twin
 
 
-def append_to_nodes(
-    stream: Stream, sid: int, fields: Fields, max_entries: int, max_bytes: int
-) -> None:
-    """streamAppendItem()'s choice of node, and the node's new size."""
+def place_entries(stream: Stream, ids: list[int], max_entries: int, max_bytes: int) -> None:
+    """streamAppendItem()'s choice of node, and the node's new size, for entries of
+    stream.entries appended in this (id) order under these limits: the layout each
+    append would have made. The tail node's counters stay in locals while it fills."""
+    if max_bytes <= 0 or max_bytes > LISTPACK_MAX_SIZE:
+        max_bytes = LISTPACK_MAX_SIZE
+    entries = stream.entries
     nodes = stream.nodes
     node = nodes[-1] if nodes else None
+    live = deleted = size = master_ms = master_seq = 0
+    node_ids: list[int] = []
+    single: bytes | None = None  # the master's field when it has just one
     if node is not None:
-        live = node.live
-        deleted = node.deleted
-        if max_entries and live + deleted >= max_entries:
-            node = None
-        else:
-            if max_bytes <= 0 or max_bytes > LISTPACK_MAX_SIZE:
-                max_bytes = LISTPACK_MAX_SIZE
-            used = node.size
-            used += 2 if live < 128 else int_size(live)
-            used += 2 if deleted < 128 else int_size(deleted)
-            if len(fields) == 2:
-                used += len(fields[0]) + len(fields[1])
+        live, deleted, size, node_ids = node.live, node.deleted, node.size, node.ids
+        master_ms, master_seq = node.master_id >> 64, node.master_id & _U64
+        single = node.master_fields[0] if len(node.master_fields) == 1 else None
+    for sid in ids:
+        fields = entries[sid]
+        two = len(fields) == 2
+        if node is not None:
+            if max_entries and live + deleted >= max_entries:
+                full = True
             else:
-                for part in fields:
-                    used += len(part)
-            if used >= max_bytes:
+                used = size + (2 if live < 128 else int_size(live))
+                used += 2 if deleted < 128 else int_size(deleted)
+                used += len(fields[0]) + len(fields[1]) if two else sum(map(len, fields))
+                full = used >= max_bytes
+            if full:
+                node.live, node.size = live, size
                 node = None
-    if node is None:
-        node = StreamNode(sid, fields[0::2])
-        nodes.append(node)
-        stream.node_keys.append(sid)
-    master_fields = node.master_fields
-    if len(fields) == 2 and len(master_fields) == 1 and fields[0] == master_fields[0]:
-        # One field, the master's: flags, the two deltas, the value, the count 4.
-        master = node.master_id
-        ms = (sid >> 64) - (master >> 64)
-        seq = (sid & _U64) - (master & _U64)
-        size = 4  # the flags and the count, 2 bytes each
-        size += 2 if 0 <= ms < 128 else int_size(_delta(sid >> 64, master >> 64))
-        size += 2 if 0 <= seq < 128 else int_size(_delta(sid & _U64, master & _U64))
-        value = fields[1]
-        n = len(value)
-        if n < 64 and (n > 20 or not n or not (47 < value[0] < 58 or value[0] == 45)):
-            node.size += size + n + 2
+        if node is None:
+            node = StreamNode(sid, fields[0::2])
+            nodes.append(node)
+            stream.node_keys.append(sid)
+            live, deleted, size, node_ids = 0, 0, node.size, node.ids
+            master_ms, master_seq = sid >> 64, sid & _U64
+            single = fields[0] if two else None
+        if two and fields[0] == single:
+            # One field, the master's: flags, the two deltas, the value, the count 4.
+            ms = (sid >> 64) - master_ms
+            seq = (sid & _U64) - master_seq
+            size += 4  # the flags and the count, 2 bytes each
+            size += 2 if 0 <= ms < 128 else int_size(_delta(sid >> 64, master_ms))
+            size += 2 if 0 <= seq < 128 else int_size(_delta(sid & _U64, master_seq))
+            value = fields[1]
+            n = len(value)
+            if n < 64 and (n > 20 or not n or not (47 < value[0] < 58 or value[0] == 45)):
+                size += n + 2
+            else:
+                size += element_size(value)
         else:
-            node.size += size + element_size(value)
-    else:
-        node.size += node.entry_size(sid, fields)
-    node.ids.append(sid)
-    node.live += 1
+            size += node.entry_size(sid, fields)
+        node_ids.append(sid)
+        live += 1
+    if node is not None:
+        node.live, node.size = live, size
 
 
 def restore_node(
@@ -224,6 +233,7 @@ def restore_node(
         else:
             node.live += 1
             stream.entries[sid] = fields
+            stream.placed += 1
     stream.nodes.append(node)
     stream.node_keys.append(master_id)
     return node
