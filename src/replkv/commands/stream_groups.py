@@ -368,6 +368,8 @@ def deliver_new(
             server.propagate_encoded(db, xclaim_event(key, group_name, idtext, nack, last))
     if propagate_last_id:
         server.propagate(db, setid_event(key, group_name, group))
+    if len(parts) == 1:
+        return b"*1\r\n" + parts[0]
     return b"*%d\r\n%b" % (len(parts), b"".join(parts))
 
 

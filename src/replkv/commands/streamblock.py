@@ -49,14 +49,23 @@ class ReadOptions:
 
     __slots__ = ("timeout", "count", "keys", "ids", "group", "consumer", "noack")
 
-    def __init__(self) -> None:
-        self.timeout = -1
-        self.count = 0
-        self.keys: list[bytes] = []
-        self.ids: list[bytes] = []
-        self.group: bytes | None = None
-        self.consumer = b""
-        self.noack = False
+    def __init__(
+        self,
+        timeout: int,
+        count: int,
+        keys: list[bytes],
+        ids: list[bytes],
+        group: bytes | None,
+        consumer: bytes,
+        noack: bool,
+    ) -> None:
+        self.timeout = timeout
+        self.count = count
+        self.keys = keys
+        self.ids = ids
+        self.group = group
+        self.consumer = consumer
+        self.noack = noack
 
 
 # The options as clients usually spell them, mapped to the spelling the loop compares.
@@ -69,13 +78,29 @@ _OPTION_NAMES = {
 
 def parse_read_options(client: Client, argv: list[bytes], xreadgroup: bool) -> ReadOptions:
     """xreadCommand()'s option loop, its errors in Redis's order (CommandError)."""
-    options = ReadOptions()
     argc = len(argv)
+    names = _OPTION_NAMES
+    if (
+        argc == 9
+        and xreadgroup
+        and names.get(argv[1]) == b"group"
+        and names.get(argv[4]) == b"count"
+        and names.get(argv[6]) == b"streams"
+    ):
+        # The usual XREADGROUP GROUP g c COUNT n STREAMS key id, read in one step.
+        count = string_to_ll(argv[5])
+        if count is not None:
+            return ReadOptions(-1, max(count, 0), [argv[7]], [argv[8]], argv[2], argv[3], False)
+    timeout = -1
+    count = 0
+    group: bytes | None = None
+    consumer = b""
+    noack = False
     streams_arg = 0
     i = 1
     while i < argc:
         more = argc - i - 1
-        option = _OPTION_NAMES.get(argv[i]) or argv[i].lower()
+        option = names.get(argv[i]) or argv[i].lower()
         if option == b"block" and more:
             if client.kind == "lua":
                 raise CommandError(
@@ -84,10 +109,10 @@ def parse_read_options(client: Client, argv: list[bytes], xreadgroup: bool) -> R
                     )
                 )
             i += 1
-            options.timeout = parse_timeout_ms(argv[i], client.db.keyspace.now_ms())
+            timeout = parse_timeout_ms(argv[i], client.db.keyspace.now_ms())
         elif option == b"count" and more:
             i += 1
-            options.count = max(parse_int(argv[i]), 0)
+            count = max(parse_int(argv[i]), 0)
         elif option == b"streams" and more:
             streams_arg = i + 1
             if (argc - streams_arg) % 2:
@@ -96,37 +121,39 @@ def parse_read_options(client: Client, argv: list[bytes], xreadgroup: bool) -> R
         elif option == b"group" and more >= 2:
             if not xreadgroup:
                 raise CommandError(GROUP_ONLY_XREADGROUP)
-            options.group = argv[i + 1]
-            options.consumer = argv[i + 2]
+            group = argv[i + 1]
+            consumer = argv[i + 2]
             i += 2
         elif option == b"noack":
             if not xreadgroup:
                 raise CommandError(NOACK_ONLY_XREADGROUP)
-            options.noack = True
+            noack = True
         else:
             raise CommandError(errors.SYNTAX)
         i += 1
     if not streams_arg:
         raise CommandError(errors.SYNTAX)
-    if xreadgroup and options.group is None:
+    if xreadgroup and group is None:
         raise CommandError(MISSING_GROUP)
-    count = (argc - streams_arg) // 2
-    options.keys = argv[streams_arg : streams_arg + count]
-    options.ids = argv[streams_arg + count :]
-    return options
+    half = (argc - streams_arg) // 2
+    keys = argv[streams_arg : streams_arg + half]
+    ids = argv[streams_arg + half :]
+    return ReadOptions(timeout, count, keys, ids, group, consumer, noack)
 
 
 def streams_reply(parts: list[bytes], resp: int) -> bytes:
     """A reader's reply, from each served stream's `keyed()` part: an array in RESP2, a
     map in RESP3."""
+    if len(parts) == 1:  # the usual reader of one stream
+        return (b"*1\r\n" if resp == 2 else b"%1\r\n") + parts[0]
     return (b"*%d\r\n" if resp == 2 else b"%%%d\r\n") % len(parts) + b"".join(parts)
 
 
 def keyed(key: bytes, entries: bytes, resp: int) -> bytes:
     """One stream of a reader's reply: [key, entries] in RESP2, a map entry in RESP3."""
     if resp == 2:
-        return b"*2\r\n" + reply.bulk(key) + entries
-    return reply.bulk(key) + entries
+        return b"*2\r\n$%d\r\n%b\r\n%b" % (len(key), key, entries)
+    return b"$%d\r\n%b\r\n%b" % (len(key), key, entries)
 
 
 def parse_timeout_ms(arg: bytes, now_ms: int) -> int:
