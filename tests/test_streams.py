@@ -14,7 +14,8 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.keyspace.apply import StreamApplier
 from replkv.keyspace.digest import dataset_digest
-from replkv.keyspace.stream import Stream, make_id, put
+from replkv.keyspace.pending import PendingEntries
+from replkv.keyspace.stream import Stream, make_id
 from replkv.keyspace.streamnodes import element_size, int_size, restore_node
 from tests.support.connections import ConnectionsCase
 from tests.support.harness import START_MS, Harness
@@ -135,26 +136,48 @@ class XaddTests(SynchronousTestCase):
         self.assertEqual(stream.first_id, stream.last_id)
 
 
-class PutTests(SynchronousTestCase):
-    def test_put_keeps_a_sorted_dict_whole(self) -> None:
-        """put() appends past the last key through SortedDict's internals: the dict
-        stays valid (its own _check()) and equal to one filled by plain assignment,
-        across sublist splits, positional lookups in between, and keys not at the end."""
+class PendingEntriesTests(SynchronousTestCase):
+    def test_agrees_with_a_sorted_dict(self) -> None:
+        """Random adds (mostly past the end, some below, some of removed ids), removals
+        and reads: the same ids and values, in the same order, as a SortedDict, across
+        the id list's rebuilds and with walks that remove as they go."""
         rnd = random.Random(7)
-        fast: SortedDict = SortedDict()
-        plain: SortedDict = SortedDict()
-        key = 0
-        for step in range(5000):
-            key = key + rnd.randint(1, 3) if rnd.random() < 0.9 else rnd.randint(0, key)
-            put(fast, key, step)
-            plain[key] = step
-            if step % 700 == 0:
-                self.assertEqual(
-                    fast.keys()[step // 2 % len(fast)], plain.keys()[step // 2 % len(plain)]
-                )
-        fast._check()
-        self.assertEqual(list(fast.items()), list(plain.items()))
-        self.assertEqual(fast.bisect_left(key // 2), plain.bisect_left(key // 2))
+        pel: PendingEntries[int] = PendingEntries()
+        reference: SortedDict = SortedDict()
+        top = 0
+        for step in range(6000):
+            roll = rnd.random()
+            if roll < 0.5:
+                top += rnd.randint(1, 3)
+                sid = top
+            elif roll < 0.6:
+                sid = rnd.randint(0, top)
+            elif roll < 0.9 and reference:
+                sid = reference.keys()[rnd.randrange(len(reference))]
+                self.assertEqual(pel.pop(sid), reference.pop(sid))
+                continue
+            else:
+                low = rnd.randint(0, top)
+                walk = pel.irange(low)
+                for sid in list(reference.irange(low))[:5]:
+                    self.assertEqual(next(walk), sid)
+                    if rnd.random() < 0.5:
+                        del pel[sid]
+                        del reference[sid]
+                continue
+            pel[sid] = step
+            reference[sid] = step
+            self.assertEqual(len(pel), len(reference))
+            if step % 50 == 0:
+                self.assertEqual(list(pel.items()), list(reference.items()))
+                low, high = sorted((rnd.randint(0, top), rnd.randint(0, top)))
+                self.assertEqual(list(pel.irange(low, high)), list(reference.irange(low, high)))
+            if step % 7 == 0:
+                edges = (reference.keys()[0], reference.keys()[-1]) if reference else (None, None)
+                self.assertEqual((pel.first(), pel.last()), edges)
+        self.assertEqual(list(pel), list(reference))
+        self.assertIsNone(pel.pop(top + 1))
+        self.assertRaises(KeyError, pel.__delitem__, top + 1)
 
 
 class OrderedLookupTests(SynchronousTestCase):

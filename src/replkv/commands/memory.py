@@ -12,8 +12,8 @@ MEMORY USAGE is an estimate of what a key costs this Python process, in bytes:
   (default 5, 0 for all) is measured on its first SAMPLES elements and the average is
   multiplied by its size. A stream is walked as objectComputeSize() walks it: its
   entries sampled (each entry's id, field list and strings), every consumer group
-  with its PEL (sampled pending entries) and its consumers, whose PELs share the
-  group's pending entries and count only their own slots.
+  with its PEL (its dict and id list, and sampled pending entries) and its consumers,
+  whose PELs share the group's pending entries and count only their dict and list.
 
 Objects shared between keys (the small integers Python interns, a value COPY did not
 duplicate) are counted for each key that holds them, and allocator overhead beyond
@@ -111,13 +111,7 @@ def _stream_entry_size(item: tuple[int, Fields]) -> int:
 
 def _pending_size(item: tuple[int, Any]) -> int:
     sid, nack = item
-    return (
-        _sizeof(sid)
-        + POINTER
-        + _sizeof(nack)
-        + _sizeof(nack.delivery_time)
-        + _sizeof(nack.delivery_count)
-    )
+    return _sizeof(sid) + _sizeof(nack) + _sizeof(nack.delivery_time) + _sizeof(nack.delivery_count)
 
 
 def stream_size(stream: Stream, samples: int) -> int:
@@ -128,11 +122,10 @@ def stream_size(stream: Stream, samples: int) -> int:
     size += _sizeof(stream.groups)
     for name, group in stream.groups.items():
         pel = group.pel
-        size += _sizeof(group) + _sizeof(name) + _sizeof(pel) + _sizeof(group.consumers)
-        size += _sampled(iter(pel.items()), len(pel), samples, _pending_size)
+        size += _sizeof(group) + _sizeof(name) + pel.table_bytes() + _sizeof(group.consumers)
+        size += _sampled(pel.items(), len(pel), samples, _pending_size)
         for cname, consumer in group.consumers.items():
-            size += _sizeof(consumer) + _sizeof(cname) + _sizeof(consumer.pel)
-            size += len(consumer.pel) * 2 * POINTER  # its dict and sorted list slots
+            size += _sizeof(consumer) + _sizeof(cname) + consumer.pel.table_bytes()
     return size
 
 

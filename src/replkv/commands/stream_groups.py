@@ -379,7 +379,7 @@ def deliver_history(stream: Stream, consumer: Consumer, after: int, count: int, 
     list. Not propagated."""
     start = after + 1 if after < MAX_ID else MAX_ID
     parts: list[bytes] = []
-    for sid in consumer.pel.irange(minimum=start):
+    for sid in consumer.pel.irange(start):
         if count and len(parts) >= count:
             break
         fields = stream.entries.get(sid)
@@ -598,8 +598,8 @@ def xpending(client: Client, argv: list[bytes]) -> bytes:
             [
                 b"*4\r\n",
                 reply.integer(len(pel)),
-                id_reply(pel.keys()[0]),
-                id_reply(pel.keys()[-1]),
+                id_reply(pel.first() or MIN_ID),
+                id_reply(pel.last() or MIN_ID),
                 b"*%d\r\n" % len(owners),
                 *owners,
             ]
@@ -614,7 +614,7 @@ def xpending(client: Client, argv: list[bytes]) -> bytes:
     now = client.db.keyspace.now_ms()
     parts: list[bytes] = []
     if count and start <= end:
-        for sid in pel.irange(minimum=start, maximum=end):
+        for sid in pel.irange(start, end):
             nack = pel[sid]
             idle = now - nack.delivery_time
             if min_idle and idle < min_idle:
@@ -766,14 +766,15 @@ def xautoclaim(client: Client, argv: list[bytes]) -> bytes:
     now = db.keyspace.now_ms()
     attempts = count * _AUTOCLAIM_ATTEMPTS_FACTOR
     pel = group.pel
-    keys = pel.keys()
-    index = pel.bisect_left(start)
+    # Acknowledging a deleted entry as the walk goes does not disturb it (pending.py).
+    walk = pel.irange(start)
+    sid = next(walk, None)
     consumer: Consumer | None = None
     parts: list[bytes] = []
     deleted: list[int] = []
-    while attempts > 0 and count and index < len(keys):
+    while attempts > 0 and count and sid is not None:
         attempts -= 1
-        sid = keys[index]
+        following = next(walk, None)
         nack = pel[sid]
         if not groups.entry_exists(stream, sid):
             last = format_id(group.last_id)
@@ -781,9 +782,10 @@ def xautoclaim(client: Client, argv: list[bytes]) -> bytes:
             groups.acknowledge(group, sid)
             deleted.append(sid)
             count -= 1
+            sid = following
             continue
-        index += 1
         if min_idle and now - nack.delivery_time < min_idle:
+            sid = following
             continue
         if consumer is None:
             consumer = _claiming_consumer(client, key, group, argv[3], now)
@@ -795,7 +797,8 @@ def xautoclaim(client: Client, argv: list[bytes]) -> bytes:
         count -= 1
         last = format_id(group.last_id)
         server.propagate_encoded(db, xclaim_event(key, group_name, format_id(sid), nack, last))
-    cursor = keys[index] if index < len(keys) else MIN_ID
+        sid = following
+    cursor = MIN_ID if sid is None else sid
     return b"".join(
         [
             b"*3\r\n",

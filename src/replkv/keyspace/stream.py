@@ -10,7 +10,7 @@ every id in order, deleted ones included, as Redis's radix tree of listpacks doe
 
 A consumer group keeps its pending entries list (PEL) by id, and each consumer keeps
 the same PendingEntry objects for the ids it owns, as Redis shares its streamNACKs
-between the group's PEL and the consumer's.
+between the group's PEL and the consumer's (replkv/keyspace/pending.py).
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from itertools import islice
 
-from sortedcontainers import SortedDict
-
 from replkv.integers import string_to_ll
 from replkv.keyspace import digest, streamnodes, values
+from replkv.keyspace.pending import PendingEntries
 from replkv.keyspace.streamnodes import DEFAULT_LIMITS, Fields, StreamNode
 
 UINT64_MAX = (1 << 64) - 1
@@ -110,31 +109,6 @@ def parse_id(
     return make_id(ms, seq), True
 
 
-def put(mapping: SortedDict, key: int, value: object) -> None:
-    """mapping[key] = value, quicker when key is above every key there, as XADD's ids
-    and newly delivered ids are: appended to the last sublist with no bisection.
-
-    This reaches into sortedcontainers 2's internals (a SortedDict's `_list`, a
-    SortedList's `_lists`, `_maxes`, `_len` and `_expand()`, which splits a sublist
-    grown too long and keeps the positional index, called only when there is one of
-    those to do); tests/test_streams.py checks the
-    result with SortedDict._check().
-    """
-    keys = mapping._list
-    maxes = keys._maxes
-    if maxes and key > maxes[-1]:
-        last = len(maxes) - 1
-        sublist = keys._lists[last]
-        sublist.append(key)
-        maxes[last] = key
-        keys._len += 1
-        if keys._index or len(sublist) > keys._load << 1:
-            keys._expand(last)  # split the sublist, or count it in the positional index
-        dict.__setitem__(mapping, key, value)
-    else:
-        mapping[key] = value
-
-
 class PendingEntry:
     """streamNACK: an id delivered to a consumer of a group and not acknowledged yet."""
 
@@ -154,7 +128,7 @@ class Consumer:
     def __init__(self, name: bytes, seen_time: int) -> None:
         self.name = name
         self.seen_time = seen_time  # unix ms
-        self.pel: SortedDict = SortedDict()  # id -> PendingEntry
+        self.pel: PendingEntries[PendingEntry] = PendingEntries()
 
 
 class ConsumerGroup:
@@ -166,7 +140,7 @@ class ConsumerGroup:
         self.name = name
         self.last_id = last_id
         self.entries_read = entries_read
-        self.pel: SortedDict = SortedDict()  # id -> PendingEntry
+        self.pel: PendingEntries[PendingEntry] = PendingEntries()
         self.consumers: dict[bytes, Consumer] = {}
 
 

@@ -17,7 +17,6 @@ from replkv.keyspace.stream import (
     ConsumerGroup,
     PendingEntry,
     Stream,
-    put,
 )
 
 
@@ -109,8 +108,8 @@ def deliver(group: ConsumerGroup, consumer: Consumer, sid: int, now_ms: int) -> 
     nack = group.pel.get(sid)
     if nack is None:
         nack = PendingEntry(now_ms, 1, consumer)
-        put(group.pel, sid, nack)
-        put(consumer.pel, sid, nack)
+        group.pel[sid] = nack
+        consumer.pel[sid] = nack
         return nack
     del nack.consumer.pel[sid]
     nack.consumer = consumer
@@ -122,7 +121,7 @@ def deliver(group: ConsumerGroup, consumer: Consumer, sid: int, now_ms: int) -> 
 
 def acknowledge(group: ConsumerGroup, sid: int) -> bool:
     """Drop sid from the group's and its consumer's PEL; False if it was not pending."""
-    nack = group.pel.pop(sid, None)
+    nack = group.pel.pop(sid)
     if nack is None:
         return False
     if nack.consumer is not None:
