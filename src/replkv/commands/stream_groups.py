@@ -403,7 +403,8 @@ def xreadgroup(client: Client, argv: list[bytes]) -> bytes | None:
     noack = options.noack
     count = options.count
     keys = options.keys
-    # Every stream, group and id is checked before any is served; `>` is read as MAX_ID.
+    # Every stream, group and id is checked before any is served. `>` is read as the
+    # largest id, and that id given explicitly also means `>`, as in Redis.
     targets: list[tuple[bytes, Stream, ConsumerGroup, int]] = []
     # parse_read_options() made keys and ids the same length.
     for key, id_arg in zip(keys, options.ids, strict=False):

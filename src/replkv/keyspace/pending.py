@@ -110,10 +110,6 @@ class PendingEntries(Generic[V]):
         self._head = index
         return ids[index] if index < len(ids) else None
 
-    def table_bytes(self) -> int:
-        """sys.getsizeof() of the PEL, its dict and its id list (MEMORY USAGE)."""
-        return sys.getsizeof(self) + sys.getsizeof(self._entries) + sys.getsizeof(self._ids)
-
     def last(self) -> int | None:
         """The largest id, None when empty (stale ids at the end are dropped)."""
         entries = self._entries
@@ -123,3 +119,7 @@ class PendingEntries(Generic[V]):
         if self._head > len(ids):
             self._head = len(ids)
         return ids[-1] if ids else None
+
+    def table_bytes(self) -> int:
+        """sys.getsizeof() of the PEL, its dict and its id list (MEMORY USAGE)."""
+        return sys.getsizeof(self) + sys.getsizeof(self._entries) + sys.getsizeof(self._ids)

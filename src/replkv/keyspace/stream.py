@@ -178,8 +178,8 @@ class Stream:
         self.nodes: list[StreamNode] = []
         self.node_keys: list[int] = []
         # How many live entries the nodes hold. The entries past them, the newest, are
-        # placed in a batch (place()) when the layout is read or PLACE_BATCH of them
-        # wait: an XADD costs less, and a burst of appends places in one tight loop.
+        # placed in a batch (ensure_layout()) when the layout is read or PLACE_BATCH of
+        # them wait: an XADD costs less, and a burst of appends places in one loop.
         self.placed = 0
         # The (stream-node-max-entries, stream-node-max-bytes) those waiting entries
         # were appended under; None when they came without append() (tests).
@@ -321,7 +321,7 @@ class Stream:
         if not entries:
             return None
         self.lay_out()
-        for node in self.nodes:  # the first node holds a live entry: it ends there
+        for node in self.nodes:
             for sid in node.ids:
                 if sid in entries:
                     return sid
@@ -389,8 +389,8 @@ class Stream:
                     return
                 if sid in entries:
                     yield sid
-            for node in nodes[index + 1 :]:
-                for sid in node.ids:
+            for following in range(index + 1, len(nodes)):  # no copy of the node list
+                for sid in nodes[following].ids:
                     if sid > end:
                         return
                     if sid in entries:
@@ -405,8 +405,8 @@ class Stream:
                 return
             if sid in entries:
                 yield sid
-        for node in reversed(nodes[:index]):
-            for sid in reversed(node.ids):
+        for preceding in range(index - 1, -1, -1):
+            for sid in reversed(nodes[preceding].ids):
                 if sid < start:
                     return
                 if sid in entries:
