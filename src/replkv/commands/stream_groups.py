@@ -171,7 +171,8 @@ def xclaim_event(
     assert nack.consumer is not None
     consumer = nack.consumer.name
     time = b"%d" % nack.delivery_time
-    retries = b"%d" % nack.delivery_count
+    count = nack.delivery_count
+    retries = b"1" if count == 1 else b"%d" % count  # 1: every first delivery
     return _XCLAIM_EVENT % (
         len(key), key, len(group_name), group_name, len(consumer), consumer,
         len(id_arg), id_arg, len(time), time, len(retries), retries, len(last_id), last_id,

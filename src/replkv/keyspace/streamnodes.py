@@ -84,7 +84,12 @@ def element_size(element: bytes) -> int:
 
 def _delta(a: int, b: int) -> int:
     """a - b on uint64 halves, read back as the int64 lpAppendInteger() stores."""
-    d = (a - b) & _U64
+    return _signed(a - b)
+
+
+def _signed(difference: int) -> int:
+    """A difference of uint64 halves as the int64 lpAppendInteger() stores."""
+    d = difference & _U64
     return d - (1 << 64) if d >> 63 else d
 
 
@@ -196,11 +201,18 @@ def place_entries(stream: Stream, ids: list[int], max_entries: int, max_bytes: i
             single = fields[0] if two else None
         if two and fields[0] == single:
             # One field, the master's: flags, the two deltas, the value, the count 4.
+            # (the two deltas: 2 bytes from 0 to 127, 3 from -4096 to 4095)
             ms = (sid >> 64) - master_ms
             seq = (sid & _U64) - master_seq
             size += 4  # the flags and the count, 2 bytes each
-            size += 2 if 0 <= ms < 128 else int_size(_delta(sid >> 64, master_ms))
-            size += 2 if 0 <= seq < 128 else int_size(_delta(sid & _U64, master_seq))
+            if 0 <= ms < 128:
+                size += 2
+            else:
+                size += 3 if -4096 <= ms < 4096 else int_size(_signed(ms))
+            if 0 <= seq < 128:
+                size += 2
+            else:
+                size += 3 if -4096 <= seq < 4096 else int_size(_signed(seq))
             value = fields[1]
             n = len(value)
             if n < 64 and (n > 20 or not n or not (47 < value[0] < 58 or value[0] == 45)):
