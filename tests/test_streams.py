@@ -201,6 +201,8 @@ class OrderedLookupTests(SynchronousTestCase):
                     stream.trim(len(stream) - rnd.randint(0, 5), None, rnd.random() < 0.5, 0)
                 live = sorted(stream.entries)
                 self.assertEqual(list(stream.entries), live)  # insertion order is id order
+                for node in stream.nodes:  # a node's ids before its head are all deleted
+                    self.assertFalse(set(node.ids[: node.head]) & stream.entries.keys())
                 self.assertEqual(stream.first_entry_id(), live[0] if live else None)
                 self.assertEqual(stream.last_entry_id(), live[-1] if live else None)
                 low = rnd.randint(make_id(5, 0), sid + 2)

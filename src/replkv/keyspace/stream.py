@@ -322,9 +322,13 @@ class Stream:
             return None
         self.lay_out()
         for node in self.nodes:
-            for sid in node.ids:
+            ids = node.ids
+            for position in range(node.head, len(ids)):
+                sid = ids[position]
                 if sid in entries:
+                    node.head = position  # what came before is deleted
                     return sid
+            node.head = len(ids)
         return None
 
     def last_entry_id(self) -> int | None:

@@ -97,7 +97,16 @@ class StreamNode:
     """One listpack: its master id and fields, every id it holds (deleted ones too),
     the live and deleted counts, and its size in bytes without the two counts."""
 
-    __slots__ = ("master_id", "master_fields", "ids", "live", "deleted", "size", "tombstones")
+    __slots__ = (
+        "master_id",
+        "master_fields",
+        "ids",
+        "live",
+        "deleted",
+        "size",
+        "tombstones",
+        "head",
+    )
 
     def __init__(self, master_id: int, master_fields: Fields) -> None:
         self.master_id = master_id
@@ -111,6 +120,9 @@ class StreamNode:
         self.size = size
         # Deleted entries' fields: their bytes stay in the listpack (DUMP writes them).
         self.tombstones: dict[int, Fields] | None = None
+        # ids[:head] are all deleted: walks for the first live entry start here, so
+        # exact trims, which delete from the front, do not walk the same ids again.
+        self.head = 0
 
     def lp_bytes(self) -> int:
         """lpBytes() of the node's listpack."""
@@ -159,6 +171,7 @@ class StreamNode:
         twin.deleted = self.deleted
         twin.size = self.size
         twin.tombstones = None if self.tombstones is None else dict(self.tombstones)
+        twin.head = self.head
         return twin
 
 
@@ -279,7 +292,10 @@ def trim_nodes(stream: Stream, maxlen: int, minid: int | None, approx: bool, lim
         if approx:
             break
         marked = 0
-        for sid in node.ids:
+        ids = node.ids
+        position = node.head  # the ids before are deleted already
+        while position < len(ids):
+            sid = ids[position]
             if minid is None:
                 if len(entries) <= maxlen:
                     break
@@ -289,6 +305,8 @@ def trim_nodes(stream: Stream, maxlen: int, minid: int | None, approx: bool, lim
             if fields is not None:
                 node.bury(sid, fields)
                 marked += 1
+            position += 1
+        node.head = position
         node.live -= marked
         node.deleted += marked
         removed += marked
