@@ -10,7 +10,7 @@ from twisted.trial.unittest import SkipTest, SynchronousTestCase
 
 from tests.support.differential import DifferentialCase, cmd
 from tests.support.replication import sync_events
-from tests.support.resp_client import Arg, RawClient
+from tests.support.resp_client import Arg
 
 DEBUG_ON = ("--enable-debug-command", "yes")
 # A replica connection that syncs with plain SYNC gets the snapshot as one bulk.
@@ -29,7 +29,6 @@ SETUP: list[Sequence[Arg]] = [["SET", key, value] for key, value in SAMPLES.item
     ["RPUSH", "l", "a"]
 ]
 TYPES = ["i1", "i2", "i8", "i13", "i63", "i64", "u1", "u2", "u8", "u13", "u62", "u63"]
-SENTINEL_CHANNEL = b"__keyevent@99__:sentinel"
 
 
 def limits(kind: str) -> tuple[int, int]:
@@ -538,40 +537,24 @@ class BitmapsVsRedisTests(DifferentialCase, SynchronousTestCase):
 
     # -- notifications and propagation -----------------------------------------------
 
-    def _notifications(self, listener: RawClient) -> list[bytes]:
-        found = []
-        while SENTINEL_CHANNEL not in (raw := listener.read_reply(timeout=2)):
-            found.append(raw)
-        return found
-
     def test_keyspace_notifications(self) -> None:
         self.assertSameReplies([*SETUP, ["CONFIG", "SET", "notify-keyspace-events", "KEA"]])
         self.addCleanup(self.assertSameReplies, [["CONFIG", "SET", "notify-keyspace-events", ""]])
-        listeners = self.connect_pair()
-        for listener in listeners:
-            listener.call("PSUBSCRIBE", "__key*__:*")
-        script: list[Sequence[Arg]] = [
-            ["SETBIT", "b", "3", "1"],
-            ["SETBIT", "b", "3", "1"],  # no change: nothing
-            ["SETBIT", "b", "100", "0"],  # grown: notified
-            ["BITFIELD", "f", "SET", "u8", "0", "1", "GET", "u8", "0"],
-            ["BITFIELD", "f", "OVERFLOW", "FAIL", "SET", "u8", "0", "300"],
-            ["BITFIELD", "f", "OVERFLOW", "FAIL", "SET", "u8", "80", "300"],
-            ["BITFIELD", "f", "GET", "u8", "0"],
-            ["BITOP", "AND", "d", "nokey"],
-            ["BITOP", "OR", "d", "b", "f"],
-            ["BITOP", "AND", "d", "nokey"],
-            ["BITOP", "NOT", "d", "nokey"],
-        ]
-        for argv in script:
-            outcomes = []
-            for client, listener in zip(
-                (self.redis_client, self.replkv_client), listeners, strict=True
-            ):
-                client.call(*argv)
-                client.call("PUBLISH", SENTINEL_CHANNEL, "end")
-                outcomes.append(self._notifications(listener))
-            self.assertEqual(outcomes[1], outcomes[0], f"after {argv!r}")
+        self.assertSameNotifications(
+            [
+                ["SETBIT", "b", "3", "1"],
+                ["SETBIT", "b", "3", "1"],  # no change: nothing
+                ["SETBIT", "b", "100", "0"],  # grown: notified
+                ["BITFIELD", "f", "SET", "u8", "0", "1", "GET", "u8", "0"],
+                ["BITFIELD", "f", "OVERFLOW", "FAIL", "SET", "u8", "0", "300"],
+                ["BITFIELD", "f", "OVERFLOW", "FAIL", "SET", "u8", "80", "300"],
+                ["BITFIELD", "f", "GET", "u8", "0"],
+                ["BITOP", "AND", "d", "nokey"],
+                ["BITOP", "OR", "d", "b", "f"],
+                ["BITOP", "AND", "d", "nokey"],
+                ["BITOP", "NOT", "d", "nokey"],
+            ]
+        )
 
     def test_propagation(self) -> None:
         """Writes are propagated as themselves, and only when they changed something."""

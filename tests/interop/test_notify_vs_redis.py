@@ -2,7 +2,8 @@
 
 A listener PSUBSCRIBEs to every keyspace and keyevent channel; after each command a
 sentinel PUBLISH marks the end of what that command caused, so the listener reads
-exactly the command's notifications, in order, without waiting for silence.
+exactly the command's notifications, in order, without waiting for silence
+(DifferentialCase.assertSameNotifications()).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from twisted.trial.unittest import SynchronousTestCase
 from tests.support.differential import DifferentialCase
 from tests.support.resp_client import Arg, RawClient, encode_command
 
-SENTINEL_CHANNEL = b"__keyevent@99__:sentinel"
 Script = Sequence[Sequence[Arg]]
 
 
@@ -23,51 +23,8 @@ class NotifyVsRedisTests(DifferentialCase, SynchronousTestCase):
     redis_args = ("--enable-debug-command", "yes")
     replkv_args = ("--enable-debug-command", "yes")
 
-    def listen(self, resp: int = 2) -> tuple[RawClient, RawClient]:
-        listeners = self.connect_pair()
-        for listener in listeners:
-            if resp == 3:
-                listener.call("HELLO", "3")
-            listener.call("PSUBSCRIBE", "__key*__:*")
-        return listeners
-
     def configure(self, flags: str) -> None:
         self.assertSameReplies([["CONFIG", "SET", "notify-keyspace-events", flags]])
-
-    def notifications(self, listener: RawClient) -> list[bytes]:
-        """Everything listener received up to the sentinel."""
-        found = []
-        while True:
-            raw = listener.read_reply(timeout=2)
-            if SENTINEL_CHANNEL in raw:
-                return found
-            found.append(raw)
-
-    def assertSameNotifications(  # noqa: N802
-        self, script: Script, listeners: tuple[RawClient, RawClient] | None = None
-    ) -> None:
-        listeners = listeners or self.listen()
-        in_multi = False
-        for argv in script:
-            verb = argv[0].upper() if isinstance(argv[0], str) else argv[0]
-            if in_multi or verb == "MULTI":
-                # Queued: nothing happens before EXEC, whose sentinel ends them all.
-                in_multi = verb not in ("EXEC", "DISCARD")
-                if in_multi:
-                    for client in (self.redis_client, self.replkv_client):
-                        client.send_raw(encode_command(*argv))
-                        client.read_reply(timeout=2)
-                    continue
-            outcomes = []
-            for client, listener in zip(
-                (self.redis_client, self.replkv_client), listeners, strict=True
-            ):
-                client.send_raw(encode_command(*argv))
-                client.read_reply(timeout=2)
-                client.send_raw(encode_command("PUBLISH", SENTINEL_CHANNEL, "end"))
-                client.read_reply(timeout=2)
-                outcomes.append(self.notifications(listener))
-            self.assertEqual(outcomes[1], outcomes[0], f"after {argv!r}")
 
     def test_flags_parse_and_format(self) -> None:
         self.assertSameReplies(

@@ -8,7 +8,6 @@ import random
 
 from twisted.trial.unittest import SynchronousTestCase, TestCase
 
-from tests.interop import test_notify_vs_redis as notify_tests
 from tests.support.differential import DifferentialCase, any_bulk, cmd
 from tests.support.processes import start_redis_server, start_replkv
 from tests.support.replication import call, in_sync, wait_for
@@ -407,10 +406,6 @@ class StreamsVsRedisTests(DifferentialCase, SynchronousTestCase):
 
 class StreamNotificationsTests(DifferentialCase, SynchronousTestCase):
     """xadd, xtrim, xdel, xsetid as t_stream.c raises them."""
-
-    listen = notify_tests.NotifyVsRedisTests.listen
-    notifications = notify_tests.NotifyVsRedisTests.notifications
-    assertSameNotifications = notify_tests.NotifyVsRedisTests.assertSameNotifications  # noqa: N815
 
     def test_stream_notifications(self) -> None:
         self.assertSameReplies([["CONFIG", "SET", "notify-keyspace-events", "KEA"]])

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from tests.support.processes import ServerProcess, launcher
-from tests.support.resp_client import Arg, RawClient, reply_end
+from tests.support.resp_client import Arg, RawClient, encode_command, reply_end
 
 Normaliser = Callable[[bytes], bytes]
 
@@ -26,6 +26,8 @@ QUIET = 0.3
 SETTLE_QUIET = 2.0
 OVERLAP_QUIET = 0.05
 REPLY_PREVIEW = 300
+# A PUBLISH here after each command marks the end of the notifications it caused.
+SENTINEL_CHANNEL = b"__keyevent@99__:sentinel"
 
 
 @attrs.frozen
@@ -290,6 +292,56 @@ class DifferentialCase:
         mismatches = run_script(redis, replkv, commands)
         if mismatches:
             self.fail(format_mismatches(mismatches, self.labels) + self._crash_note())
+
+    def listen(self, resp: int = 2) -> tuple[RawClient, RawClient]:
+        """A listener on each server, PSUBSCRIBEd to every keyspace and keyevent channel."""
+        listeners = self.connect_pair()
+        for listener in listeners:
+            if resp == 3:
+                listener.call("HELLO", "3")
+            listener.call("PSUBSCRIBE", "__key*__:*")
+        return listeners
+
+    def notifications(self, listener: RawClient) -> list[bytes]:
+        """Everything listener received up to the sentinel (each read bounded)."""
+        found = []
+        while True:
+            raw = listener.read_reply(timeout=2)
+            if SENTINEL_CHANNEL in raw:
+                return found
+            found.append(raw)
+
+    def assertSameNotifications(  # noqa: N802
+        self, script: Sequence[Sequence[Arg]], listeners: tuple[RawClient, RawClient] | None = None
+    ) -> list[list[bytes]]:
+        """Run the script on both servers; after each command (EXEC for a queued
+        transaction) a sentinel PUBLISH ends what the listeners read, and the
+        notifications must match byte for byte. Returns redis-server's, per command."""
+        listeners = listeners or self.listen()
+        in_multi = False
+        seen = []
+        for argv in script:
+            verb = argv[0].upper() if isinstance(argv[0], str) else argv[0]
+            if in_multi or verb == "MULTI":
+                # Queued: nothing happens before EXEC, whose sentinel ends them all.
+                in_multi = verb not in ("EXEC", "DISCARD")
+                if in_multi:
+                    for client in (self.redis_client, self.replkv_client):
+                        client.send_raw(encode_command(*argv))
+                        client.read_reply(timeout=2)
+                    continue
+            outcomes = []
+            for client, listener in zip(
+                (self.redis_client, self.replkv_client), listeners, strict=True
+            ):
+                client.send_raw(encode_command(*argv))
+                client.read_reply(timeout=2)
+                client.send_raw(encode_command("PUBLISH", SENTINEL_CHANNEL, "end"))
+                client.read_reply(timeout=2)
+                outcomes.append(self.notifications(listener))
+            self.assertEqual(outcomes[1], outcomes[0], f"after {argv!r}")  # type: ignore[attr-defined]
+            seen.append(outcomes[0])
+        return seen
 
     def assertSameRawOutcome(self, data: bytes, quiet: float = QUIET) -> RawOutcome:  # noqa: N802
         """Send raw bytes on fresh connections to both; the replies and close-state must match.
