@@ -37,8 +37,16 @@ container("xinfo", acl_categories=(), group="stream", since="5.0.0",
           summary="A container for stream introspection commands")  # fmt: skip
 
 
-def _field(name: bytes) -> bytes:
-    return reply.bulk(name)
+def _map(pairs: list[tuple[bytes, bytes]], resp: int) -> bytes:
+    """A map (an array of pairs in RESP2) of (field name, encoded value) pairs."""
+    parts = [reply.map_header(len(pairs), resp)]
+    for name, value in pairs:
+        parts += (reply.bulk(name), value)
+    return b"".join(parts)
+
+
+def _array(items: list[bytes]) -> bytes:
+    return b"*%d\r\n%b" % (len(items), b"".join(items))
 
 
 def _lag(stream: Stream, group: ConsumerGroup, resp: int) -> bytes:
@@ -53,25 +61,17 @@ def _entries_read(group: ConsumerGroup, resp: int) -> bytes:
     return reply.integer(group.entries_read)
 
 
-def _stream_header(stream: Stream, full: bool, resp: int) -> list[bytes]:
+def _stream_header(stream: Stream) -> list[tuple[bytes, bytes]]:
     """The fields XINFO STREAM and XINFO STREAM FULL share."""
     node_ids = stream.node_ids()
     return [
-        reply.map_header(9 if full else 10, resp),
-        _field(b"length"),
-        reply.integer(len(stream.entries)),
-        _field(b"radix-tree-keys"),
-        reply.integer(len(node_ids)),
-        _field(b"radix-tree-nodes"),
-        reply.integer(groups.rax_nodes(node_ids)),
-        _field(b"last-generated-id"),
-        id_reply(stream.last_id),
-        _field(b"max-deleted-entry-id"),
-        id_reply(stream.max_deleted_id),
-        _field(b"entries-added"),
-        reply.integer(stream.entries_added),
-        _field(b"recorded-first-entry-id"),
-        id_reply(stream.first_id),
+        (b"length", reply.integer(len(stream.entries))),
+        (b"radix-tree-keys", reply.integer(len(node_ids))),
+        (b"radix-tree-nodes", reply.integer(groups.rax_nodes(node_ids))),
+        (b"last-generated-id", id_reply(stream.last_id)),
+        (b"max-deleted-entry-id", id_reply(stream.max_deleted_id)),
+        (b"entries-added", reply.integer(stream.entries_added)),
+        (b"recorded-first-entry-id", id_reply(stream.first_id)),
     ]
 
 
@@ -109,41 +109,27 @@ def _full_group(stream: Stream, group: ConsumerGroup, count: int, resp: int) -> 
                 + reply.integer(nack.delivery_count)
             )
         consumers.append(
-            b"".join(
+            _map(
                 [
-                    reply.map_header(4, resp),
-                    _field(b"name"),
-                    reply.bulk(name),
-                    _field(b"seen-time"),
-                    reply.integer(consumer.seen_time),
-                    _field(b"pel-count"),
-                    reply.integer(len(consumer.pel)),
-                    _field(b"pending"),
-                    b"*%d\r\n" % len(owned),
-                    *owned,
-                ]
+                    (b"name", reply.bulk(name)),
+                    (b"seen-time", reply.integer(consumer.seen_time)),
+                    (b"pel-count", reply.integer(len(consumer.pel))),
+                    (b"pending", _array(owned)),
+                ],
+                resp,
             )
         )
-    return b"".join(
+    return _map(
         [
-            reply.map_header(7, resp),
-            _field(b"name"),
-            reply.bulk(group.name),
-            _field(b"last-delivered-id"),
-            id_reply(group.last_id),
-            _field(b"entries-read"),
-            _entries_read(group, resp),
-            _field(b"lag"),
-            _lag(stream, group, resp),
-            _field(b"pel-count"),
-            reply.integer(len(group.pel)),
-            _field(b"pending"),
-            b"*%d\r\n" % len(pel),
-            *pel,
-            _field(b"consumers"),
-            b"*%d\r\n" % len(consumers),
-            *consumers,
-        ]
+            (b"name", reply.bulk(group.name)),
+            (b"last-delivered-id", id_reply(group.last_id)),
+            (b"entries-read", _entries_read(group, resp)),
+            (b"lag", _lag(stream, group, resp)),
+            (b"pel-count", reply.integer(len(group.pel))),
+            (b"pending", _array(pel)),
+            (b"consumers", _array(consumers)),
+        ],
+        resp,
     )
 
 
@@ -162,16 +148,13 @@ def xinfo_stream(client: Client, argv: list[bytes]) -> bytes:
     options = argv[3:]
     resp = client.resp
     if not options:
-        parts = _stream_header(stream, False, resp)
-        parts += [
-            _field(b"groups"),
-            reply.integer(len(stream.groups)),
-            _field(b"first-entry"),
-            _edge_entry(stream, False, resp),
-            _field(b"last-entry"),
-            _edge_entry(stream, True, resp),
+        pairs = _stream_header(stream)
+        pairs += [
+            (b"groups", reply.integer(len(stream.groups))),
+            (b"first-entry", _edge_entry(stream, False, resp)),
+            (b"last-entry", _edge_entry(stream, True, resp)),
         ]
-        return b"".join(parts)
+        return _map(pairs, resp)
     if len(options) not in (1, 3) or options[0].lower() != b"full":
         return subcommand_syntax_error(argv)
     count = _DEFAULT_FULL_COUNT
@@ -181,14 +164,18 @@ def xinfo_stream(client: Client, argv: list[bytes]) -> bytes:
         count = parse_int(options[2])
         if count < 0:
             count = _DEFAULT_FULL_COUNT
-    parts = _stream_header(stream, True, resp)
     items = stream.entries.items()
     shown = items if not count else islice(items, count)
-    parts += [_field(b"entries"), entries_reply(shown), _field(b"groups")]
     names = groups.sorted_names(stream.groups)
-    parts.append(b"*%d\r\n" % len(names))
-    parts += [_full_group(stream, stream.groups[name], count, resp) for name in names]
-    return b"".join(parts)
+    pairs = _stream_header(stream)
+    pairs += [
+        (b"entries", entries_reply(shown)),
+        (
+            b"groups",
+            _array([_full_group(stream, stream.groups[name], count, resp) for name in names]),
+        ),
+    ]
+    return _map(pairs, resp)
 
 
 @subcommand("xinfo", "groups", 3, "readonly", keys=(2, 2, 1), group="stream")
@@ -199,25 +186,19 @@ def xinfo_groups(client: Client, argv: list[bytes]) -> bytes:
     for name in groups.sorted_names(stream.groups):
         group = stream.groups[name]
         parts.append(
-            b"".join(
+            _map(
                 [
-                    reply.map_header(6, resp),
-                    _field(b"name"),
-                    reply.bulk(name),
-                    _field(b"consumers"),
-                    reply.integer(len(group.consumers)),
-                    _field(b"pending"),
-                    reply.integer(len(group.pel)),
-                    _field(b"last-delivered-id"),
-                    id_reply(group.last_id),
-                    _field(b"entries-read"),
-                    _entries_read(group, resp),
-                    _field(b"lag"),
-                    _lag(stream, group, resp),
-                ]
+                    (b"name", reply.bulk(name)),
+                    (b"consumers", reply.integer(len(group.consumers))),
+                    (b"pending", reply.integer(len(group.pel))),
+                    (b"last-delivered-id", id_reply(group.last_id)),
+                    (b"entries-read", _entries_read(group, resp)),
+                    (b"lag", _lag(stream, group, resp)),
+                ],
+                resp,
             )
         )
-    return b"*%d\r\n%b" % (len(parts), b"".join(parts))
+    return _array(parts)
 
 
 @subcommand("xinfo", "consumers", 4, "readonly", keys=(2, 2, 1),
@@ -233,19 +214,16 @@ def xinfo_consumers(client: Client, argv: list[bytes]) -> bytes:
     for name in groups.sorted_names(group.consumers):
         consumer = group.consumers[name]
         parts.append(
-            b"".join(
+            _map(
                 [
-                    reply.map_header(3, resp),
-                    _field(b"name"),
-                    reply.bulk(name),
-                    _field(b"pending"),
-                    reply.integer(len(consumer.pel)),
-                    _field(b"idle"),
-                    reply.integer(max(now - consumer.seen_time, 0)),
-                ]
+                    (b"name", reply.bulk(name)),
+                    (b"pending", reply.integer(len(consumer.pel))),
+                    (b"idle", reply.integer(max(now - consumer.seen_time, 0))),
+                ],
+                resp,
             )
         )
-    return b"*%d\r\n%b" % (len(parts), b"".join(parts))
+    return _array(parts)
 
 
 @subcommand("xinfo", "help", 2, "loading stale", group="stream")
