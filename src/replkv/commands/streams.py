@@ -501,6 +501,12 @@ def xrevrange(client: Client, argv: list[bytes]) -> bytes:
 # -- XREAD -----------------------------------------------------------------------------
 
 
+def _entries_after(stream: Stream, ids: list[int]) -> bytes:
+    """The entries of ids (from Stream.ids_after()), as XREAD answers them."""
+    entries = stream.entries
+    return entries_reply([(sid, entries[sid]) for sid in ids])
+
+
 def _serve_reader(after: dict[bytes, int], count: int) -> StreamServe:
     """The callback serving a blocked XREAD from one ready stream: entries after the id
     it waited from, once the stream's last id passed it."""
@@ -509,8 +515,7 @@ def _serve_reader(after: dict[bytes, int], count: int) -> StreamServe:
         gt = after[key]
         if stream.last_id <= gt:
             return None
-        items = range_items(stream, gt + 1, MAX_ID, count, False)
-        return served_reply(client, key, entries_reply(items))
+        return served_reply(client, key, _entries_after(stream, stream.ids_after(gt, count)))
 
     return serve
 
@@ -538,11 +543,9 @@ def xread(client: Client, argv: list[bytes]) -> bytes | None:
         stream = get_stream(client, key)
         if stream is None:
             continue
-        top = stream.last_entry_id()
-        if top is None or top <= gt:
-            continue
-        items = range_items(stream, gt + 1, MAX_ID, count, False)
-        parts.append(keyed(key, entries_reply(items), resp))
+        news = stream.ids_after(gt, count)
+        if news:
+            parts.append(keyed(key, _entries_after(stream, news), resp))
     if parts:
         return streams_reply(parts, resp)
     timeout = options.timeout
