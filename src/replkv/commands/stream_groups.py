@@ -187,6 +187,19 @@ _XCLAIM_EVENT = (
 )
 
 
+def _propagate_claim(
+    client: Client,
+    db: Database,
+    key: bytes,
+    group: ConsumerGroup,
+    id_arg: bytes,
+    nack: PendingEntry,
+) -> None:
+    """XCLAIM and XAUTOCLAIM's event for one claimed (or dropped) entry."""
+    last = format_id(group.last_id)
+    client.server.propagate_encoded(db, xclaim_event(key, group.name, id_arg, nack, last))
+
+
 def setid_event(key: bytes, group_name: bytes, group: ConsumerGroup) -> list[bytes]:
     """streamPropagateGroupID()."""
     return [
@@ -697,8 +710,7 @@ def xclaim(client: Client, argv: list[bytes]) -> bytes:
         nack = group.pel.get(sid)
         if not groups.entry_exists(stream, sid):
             if nack is not None:
-                last = format_id(group.last_id)
-                server.propagate_encoded(db, xclaim_event(key, group_name, id_arg, nack, last))
+                _propagate_claim(client, db, key, group, id_arg, nack)
                 propagate_last_id = False
                 groups.acknowledge(group, sid)
             continue
@@ -718,8 +730,7 @@ def xclaim(client: Client, argv: list[bytes]) -> bytes:
         elif not justid:
             nack.delivery_count += 1
         parts.append(id_reply(sid) if justid else entry_reply(sid, stream.entries[sid]))
-        last = format_id(group.last_id)
-        server.propagate_encoded(db, xclaim_event(key, group_name, id_arg, nack, last))
+        _propagate_claim(client, db, key, group, id_arg, nack)
         propagate_last_id = False
     if propagate_last_id:
         server.propagate(db, setid_event(key, group_name, group))
@@ -764,7 +775,6 @@ def xautoclaim(client: Client, argv: list[bytes]) -> bytes:
     if count * 16 > _AUTOCLAIM_MAX_BUFFER:
         return XAUTOCLAIM_MEMORY
     db = client.db
-    server = client.server
     now = db.keyspace.now_ms()
     attempts = count * _AUTOCLAIM_ATTEMPTS_FACTOR
     pel = group.pel
@@ -779,8 +789,7 @@ def xautoclaim(client: Client, argv: list[bytes]) -> bytes:
         following = next(walk, None)
         nack = pel[sid]
         if not groups.entry_exists(stream, sid):
-            last = format_id(group.last_id)
-            server.propagate_encoded(db, xclaim_event(key, group_name, format_id(sid), nack, last))
+            _propagate_claim(client, db, key, group, format_id(sid), nack)
             groups.acknowledge(group, sid)
             deleted.append(sid)
             count -= 1
@@ -797,8 +806,7 @@ def xautoclaim(client: Client, argv: list[bytes]) -> bytes:
             nack.delivery_count += 1
         parts.append(id_reply(sid) if justid else entry_reply(sid, stream.entries[sid]))
         count -= 1
-        last = format_id(group.last_id)
-        server.propagate_encoded(db, xclaim_event(key, group_name, format_id(sid), nack, last))
+        _propagate_claim(client, db, key, group, format_id(sid), nack)
         sid = following
     cursor = MIN_ID if sid is None else sid
     return b"".join(

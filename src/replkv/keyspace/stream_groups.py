@@ -20,12 +20,6 @@ from replkv.keyspace.stream import (
 )
 
 
-def last_valid_id(stream: Stream) -> int:
-    """streamLastValidID(): the id of the last entry (0-0 for an empty stream)."""
-    last = stream.last_entry_id()
-    return MIN_ID if last is None else last
-
-
 def entry_exists(stream: Stream, sid: int) -> bool:
     """streamEntryExists()."""
     return sid in stream.entries
@@ -188,7 +182,6 @@ __all__ = [
     "estimate_distance",
     "group_lag",
     "hand_over",
-    "last_valid_id",
     "range_has_tombstones",
     "rax_nodes",
     "sorted_names",
