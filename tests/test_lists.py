@@ -20,21 +20,12 @@ from replkv.protocol import ClientProtocol
 from replkv.reply import encode_command
 from replkv.server import Server
 from tests.support.connections import ConnectionsCase
-from tests.support.harness import Harness
+from tests.support.harness import Harness, ReplayedCase
 
 NOW_MS = 1_700_000_000_000
 
 
-class ListEventTests(SynchronousTestCase):
-    def setUp(self) -> None:
-        self.h = Harness()
-
-    def tearDown(self) -> None:
-        replica = self.h.replay()
-        self.assertEqual(
-            dataset_digest(replica.server.keyspace), dataset_digest(self.h.server.keyspace)
-        )
-
+class ListEventTests(ReplayedCase):
     def test_events_are_redis_7_0s(self) -> None:
         h = self.h
         h("RPUSH", "l", *"abcdefg")

@@ -15,7 +15,6 @@ from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.keyspace import stream_groups as groups
-from replkv.keyspace.apply import StreamApplier
 from replkv.keyspace.stream import Stream, make_id
 from replkv.protocol import ClientProtocol
 from replkv.reply import encode_command
@@ -23,15 +22,7 @@ from tests.support.harness import START, START_MS, Harness
 
 
 class StreamHarness(Harness):
-    """The unit-test harness, with log replay and decoded replies."""
-
-    def replay(self) -> StreamHarness:
-        other = StreamHarness()
-        other.clock.advance(self.clock.seconds() - other.clock.seconds())
-        applier = StreamApplier(other.server)
-        applier.feed(self.server.log.read(self.server.log.start_offset, 1 << 30))
-        assert applier.errors == 0, "the log's events were refused"
-        return other
+    """The unit-test harness, with decoded replies."""
 
     def v(self, *argv: bytes | str | int) -> Any:
         """The reply, decoded."""

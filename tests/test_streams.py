@@ -18,7 +18,7 @@ from replkv.keyspace.pending import PendingEntries
 from replkv.keyspace.stream import Stream, make_id
 from replkv.keyspace.streamnodes import element_size, int_size, restore_node
 from tests.support.connections import ConnectionsCase
-from tests.support.harness import START_MS, Harness
+from tests.support.harness import START_MS, Harness, ReplayedCase
 
 NOW_MS = 1_700_000_000_000
 
@@ -28,16 +28,7 @@ def entry(sid: bytes, *fields: bytes) -> bytes:
     return b"*2\r\n$%d\r\n%b\r\n*%d\r\n%b" % (len(sid), sid, len(fields), body)
 
 
-class XaddTests(SynchronousTestCase):
-    def setUp(self) -> None:
-        self.h = Harness()
-
-    def tearDown(self) -> None:
-        replica = self.h.replay()
-        self.assertEqual(
-            dataset_digest(replica.server.keyspace), dataset_digest(self.h.server.keyspace)
-        )
-
+class XaddTests(ReplayedCase):
     def test_ids_and_their_events(self) -> None:
         h = self.h
         mark = h.mark()

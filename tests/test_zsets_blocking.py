@@ -19,7 +19,7 @@ from replkv.protocol import ClientProtocol
 from replkv.reply import encode_command
 from replkv.server import Server
 from tests.support.connections import ConnectionsCase
-from tests.support.harness import Harness
+from tests.support.harness import Harness, ReplayedCase
 
 NOW_MS = 1_700_000_000_000
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
@@ -29,17 +29,8 @@ def bulk(value: bytes) -> bytes:
     return b"$%d\r\n%b\r\n" % (len(value), value)
 
 
-class ImmediateTests(SynchronousTestCase):
+class ImmediateTests(ReplayedCase):
     """A key that holds members is served at once, as ZPOPMIN / ZMPOP would."""
-
-    def setUp(self) -> None:
-        self.h = Harness()
-
-    def tearDown(self) -> None:
-        replica = self.h.replay()
-        self.assertEqual(
-            dataset_digest(replica.server.keyspace), dataset_digest(self.h.server.keyspace)
-        )
 
     def test_replies_and_events(self) -> None:
         h = self.h

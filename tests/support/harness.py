@@ -7,14 +7,16 @@ restart does, so a test can check that the events rebuild the same data.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import hiredis
 from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
 
 from replkv.client import Client
 from replkv.config import Config
 from replkv.keyspace.apply import StreamApplier
+from replkv.keyspace.digest import dataset_digest
 from replkv.reply import encode_command
 from replkv.server import Server
 
@@ -81,11 +83,26 @@ class Harness:
         """Every database's keys and expiry times."""
         return [(dict(db.data), dict(db.expires)) for db in self.keyspace.dbs]
 
-    def replay(self) -> Harness:
-        """A fresh server that applied this one's log as a replica or a restart would."""
-        other = Harness()
+    def replay(self) -> Self:
+        """A fresh server (of this harness's class) that applied this one's log as a
+        replica or a restart would."""
+        other = type(self)()
         other.clock.advance(self.clock.seconds() - other.clock.seconds())
         applier = StreamApplier(other.server)
         applier.feed(self.server.log.read(self.server.log.start_offset, 1 << 30))
         assert applier.errors == 0, "the log's events were refused"
         return other
+
+
+class ReplayedCase(SynchronousTestCase):
+    """Tests on a Harness (`self.h`) whose log, replayed after each test, must rebuild
+    a dataset with the same digest."""
+
+    def setUp(self) -> None:
+        self.h = Harness()
+
+    def tearDown(self) -> None:
+        replica = self.h.replay()
+        self.assertEqual(
+            dataset_digest(replica.server.keyspace), dataset_digest(self.h.server.keyspace)
+        )
