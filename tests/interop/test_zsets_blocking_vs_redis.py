@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests.interop.test_lists_vs_redis import Scenario
 from tests.support.differential import DifferentialCase, cmd
 from tests.support.resp_client import Arg
 
@@ -89,17 +88,6 @@ class BlockingZsetPopsVsRedisTests(DifferentialCase, SynchronousTestCase):
                 *[["COMMAND", "GETKEYSANDFLAGS", *argv] for argv in getkeys],
             ]
         )
-
-    def assertSameScenario(self, steps: Sequence[tuple[str, Sequence[Arg]]]) -> None:  # noqa: N802
-        outcomes = []
-        for server in (self.redis_server, self.replkv_server):
-            scenario = Scenario(server.port)
-            try:
-                scenario.client("a").call("FLUSHALL")
-                outcomes.append(scenario.run(steps))
-            finally:
-                scenario.close()
-        self.assertEqual(outcomes[0], outcomes[1])
 
     def test_fifo_among_clients(self) -> None:
         self.assertSameScenario(

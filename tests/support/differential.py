@@ -17,6 +17,7 @@ import attrs
 
 from tests.support.processes import ServerProcess, launcher
 from tests.support.resp_client import Arg, RawClient, encode_command, reply_end
+from tests.support.scenario import Scenario
 
 Normaliser = Callable[[bytes], bytes]
 
@@ -342,6 +343,19 @@ class DifferentialCase:
             self.assertEqual(outcomes[1], outcomes[0], f"after {argv!r}")  # type: ignore[attr-defined]
             seen.append(outcomes[0])
         return seen
+
+    def assertSameScenario(self, steps: Sequence[tuple[str, Sequence[Arg]]]) -> None:  # noqa: N802
+        """The same blocking scenario (tests/support/scenario.py) on both servers, after
+        FLUSHALL: every client's replies must match, in order."""
+        outcomes = []
+        for server in (self.redis_server, self.replkv_server):
+            scenario = Scenario(server.port)
+            try:
+                scenario.client("a").call("FLUSHALL")
+                outcomes.append(scenario.run(steps))
+            finally:
+                scenario.close()
+        self.assertEqual(outcomes[0], outcomes[1])  # type: ignore[attr-defined]
 
     def assertSameRawOutcome(self, data: bytes, quiet: float = QUIET) -> RawOutcome:  # noqa: N802
         """Send raw bytes on fresh connections to both; the replies and close-state must match.
